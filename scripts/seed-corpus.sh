@@ -1,0 +1,52 @@
+#!/bin/sh
+# Rebuild the committed seed corpus: the codec's sample messages plus the
+# real captured packets of tests/vectors, filed under their fuzz target.
+# Usage: seed-corpus.sh BUILD_DIR (a normal build with tests on)
+set -eu
+build=${1:?usage: seed-corpus.sh BUILD_DIR}
+root=$(cd "$(dirname "$0")/.." && pwd)
+out="$root/tests/fuzz/corpus"
+rm -rf "$out"
+mkdir -p "$out"
+"$build/tests/unit/seed_corpus" "$out"
+grep -v '^#' "$root/tests/vectors/MANIFEST" | while read -r rel rest; do
+    [ -n "$rel" ] || continue
+    func=$(echo "$rest" | tr ' ' '\n' | sed -n 's/^func=//p')
+    kind=$(echo "$rest" | tr ' ' '\n' | sed -n 's/^kind=//p')
+    ver=$(echo "$rest" | tr ' ' '\n' | sed -n 's/^ver=//p')
+    name="vec_$(echo "$rel" | tr '/' '_')"
+    if [ "$kind" = inner ]; then
+        mkdir -p "$out/fuzz_body"
+        if [ "$ver" = 0x50 ]; then printf '\001'; else printf '\000'; fi >"$out/fuzz_body/$name"
+        cat "$root/tests/vectors/$rel" >>"$out/fuzz_body/$name"
+        continue
+    fi
+    type=$(sed -n "$((func + 0))p" <<TYPES
+announce
+register
+client_key
+reg_conf
+keyinfo
+keyinfo_ack
+fileinfo
+fileinfo_ack
+fileseg
+done
+status
+complete
+done_conf
+hb_req
+hb_resp
+key_req
+proxy_key
+encrypted
+abort
+cong_ctrl
+cc_ack
+TYPES
+)
+    mkdir -p "$out/fuzz_packet" "$out/fuzz_$type"
+    cp "$root/tests/vectors/$rel" "$out/fuzz_packet/$name"
+    cp "$root/tests/vectors/$rel" "$out/fuzz_$type/$name"
+done
+echo "seed-corpus: $(find "$out" -type f | wc -l) files in $out"
