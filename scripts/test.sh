@@ -5,7 +5,8 @@
 #   3. clang build with ASan + UBSan (no recovery), then every ctest
 #   4. every libFuzzer target for FUZZ_SECONDS (default 10) on its corpus
 #   5. clang-format check of every C file
-#   6. src/core uses no I/O (undefined symbols of the core library)
+#   6. src/core uses no I/O (undefined symbols of the core library), and
+#      no file outside src/crypto includes an OpenSSL header
 # Run from anywhere; builds go to build/ci-* in the checkout.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,7 +43,8 @@ files=$(git ls-files '*.c' '*.h' 2>/dev/null || find src tests -name '*.[ch]')
 clang-format --dry-run --Werror $files
 echo "clang-format: $(echo "$files" | wc -w) files clean"
 
-step "src/core is I/O-free"
+step "src/core is I/O-free; only src/crypto includes OpenSSL"
 ./scripts/check-core-io.sh build/ci-gcc/src/core/libuft_core.a
+./scripts/check-openssl-includes.sh
 
 step "all tests passed"

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/blob.h"
 #include "core/msg.h"
 #include "msg_samples.h"
 
@@ -27,6 +28,42 @@ static int write_file(const char *dir, const char *name, const uint8_t *p, size_
         perror(path);
         return -1;
     }
+    return 0;
+}
+
+/* fuzz_blob: selector byte (1 = key blob, 0 = ECDSA signature), then data. */
+static int seed_blobs(const char *root)
+{
+    static uint8_t mod[128], pt[96], r[48], sv[47], buf[512];
+    struct uft_keyblob b;
+    char dir[1024];
+    ssize_t n;
+    memset(mod, 0xa5, sizeof mod);
+    memset(pt, 0x3c, sizeof pt);
+    memset(r, 0x81, sizeof r);
+    memset(sv, 0x42, sizeof sv);
+    snprintf(dir, sizeof dir, "%s/fuzz_blob", root);
+    memset(&b, 0, sizeof b);
+    b.type = UFT_BLOB_RSA;
+    b.rsa_exponent = 65537;
+    b.rsa_modulus.p = mod;
+    b.rsa_modulus.len = sizeof mod;
+    buf[0] = 1;
+    if ((n = uft_blob_encode(&b, buf + 1, sizeof buf - 1)) < 0 ||
+        write_file(dir, "rsa1024", buf, (size_t)n + 1))
+        return 1;
+    memset(&b, 0, sizeof b);
+    b.type = UFT_BLOB_EC;
+    b.ec_curve = UFT_CURVE_P384;
+    b.ec_point.p = pt;
+    b.ec_point.len = sizeof pt;
+    if ((n = uft_blob_encode(&b, buf + 1, sizeof buf - 1)) < 0 ||
+        write_file(dir, "ec_p384", buf, (size_t)n + 1))
+        return 1;
+    buf[0] = 0;
+    if ((n = uft_ecdsa_sig_encode(r, sizeof r, sv, sizeof sv, 48, buf + 1, sizeof buf - 1)) < 0 ||
+        write_file(dir, "ecdsa_p384", buf, (size_t)n + 1))
+        return 1;
     return 0;
 }
 
@@ -63,5 +100,5 @@ int main(int argc, char **argv)
                 return 1;
         }
     }
-    return 0;
+    return seed_blobs(argv[1]);
 }
