@@ -1,0 +1,801 @@
+/*
+ * The client: a table of sessions, each a small state machine
+ * (REGISTERED -> MIDGROUP <-> RECEIVING -> FINAL), with the replies it owes
+ * kept as flags so pull() can produce them one datagram at a time.
+ *
+ * Why some choices: a received block is written through the storage
+ * callback at once (the storage layer may cache); the file is committed
+ * as soon as every block is in, and COMPLETE goes out then and again for
+ * every DONE that still lists this client; NAKs are reported per section,
+ * one GRTT after a later section starts or a DONE arrives, as UFTP does.
+ */
+#include "core/client.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/layout.h"
+#include "core/msg.h"
+#include "core/quant.h"
+
+#define MAX_PENDING_ABORTS 16
+
+enum cphase { C_FREE = 0, C_REGISTERED, C_MIDGROUP, C_RECEIVING, C_FINAL };
+
+struct csession {
+    enum cphase phase;
+    uint8_t version;
+    uint32_t group_id, server_id;
+    uint8_t inst, robust, flags;
+    uint16_t block_len;
+    uint16_t seq;
+    bool seq_seen;
+    uint16_t max_seq;
+    struct uft_peer server;
+    uint8_t priv[16];
+    bool v6, joined;
+    uft_ts grtt, last_rx, start;
+
+    /* REGISTER */
+    uint64_t echo_us; /* server timestamp being echoed */
+    uft_ts echo_rx;   /* when it arrived */
+    uft_ts next_register, giveup_at;
+    bool owe_register;
+
+    /* the current file */
+    uint16_t file_id;
+    uint8_t ftype;
+    struct uft_layout lay;
+    void *handle;
+    uint8_t *got;
+    uint32_t got_count;
+    uint8_t status; /* COMPLETE status to report */
+    bool file_done, have_free;
+    uint64_t free_bytes;
+    bool owe_ack, owe_complete;
+    uint64_t fi_echo_us;
+    uft_ts fi_rx;
+
+    /* NAK reporting */
+    uint32_t top_section;      /* highest section seen so far + 1 */
+    uint32_t reported;         /* sections below this were reported (new-section trigger) */
+    uint32_t nak_from, nak_to; /* report sections [nak_from, nak_to] when nak_at passes */
+    uft_ts nak_at;
+    bool status_owed;
+    uint32_t status_cursor;
+
+    /* end of session */
+    bool owe_final;
+    uft_ts final_resend, final_giveup;
+};
+
+struct pending_abort {
+    uint8_t version;
+    uint32_t group_id;
+    uint8_t inst;
+    struct uft_peer peer;
+    char text[80];
+};
+
+struct uft_client {
+    struct uft_client_cfg cfg;
+    struct uft_client_ops ops;
+    struct csession *sess;
+    struct pending_abort aborts[MAX_PENDING_ABORTS];
+    size_t n_aborts;
+    uint8_t *scratch;
+    struct uft_client_stats st;
+};
+
+/* ---------- events and replies ---------- */
+
+static void emit(struct uft_client *c, const struct csession *s, struct uft_event *ev)
+{
+    ev->group_id = s ? s->group_id : 0;
+    ev->client_id = c->cfg.client_id;
+    if (c->ops.event)
+        c->ops.event(c->ops.ctx, ev);
+}
+
+static void clog_(struct uft_client *c, const struct csession *s, int level, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void clog_(struct uft_client *c, const struct csession *s, int level, const char *fmt, ...)
+{
+    struct uft_event ev = {.type = UFT_EV_LOG, .level = level};
+    char text[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    ev.text = text;
+    ev.file_id = s ? s->file_id : 0;
+    emit(c, s, &ev);
+}
+
+static void queue_abort(struct uft_client *c, uint8_t version, uint32_t group, uint8_t inst,
+                        const struct uft_peer *peer, const char *text)
+{
+    struct pending_abort *a;
+    if (c->n_aborts >= MAX_PENDING_ABORTS)
+        return;
+    a = &c->aborts[c->n_aborts++];
+    a->version = version;
+    a->group_id = group;
+    a->inst = inst;
+    a->peer = *peer;
+    snprintf(a->text, sizeof a->text, "%s", text);
+}
+
+/* Drop the current file: discard whatever is half received. */
+static void drop_file(struct uft_client *c, struct csession *s)
+{
+    if (s->handle) {
+        c->ops.file_end(c->ops.ctx, s->handle, false);
+        s->handle = NULL;
+    }
+    free(s->got);
+    s->got = NULL;
+}
+
+static void end_session(struct uft_client *c, struct csession *s, bool ok, const char *why)
+{
+    struct uft_event ev = {.type = UFT_EV_SESSION_END, .status = ok ? 0 : 1, .text = why};
+    drop_file(c, s);
+    if (s->joined) {
+        struct uft_event lv = {.type = UFT_EV_LEAVE, .addr = s->priv, .ipv6 = s->v6};
+        emit(c, s, &lv);
+    }
+    emit(c, s, &ev);
+    if (ok)
+        c->st.sessions_ok++;
+    else
+        c->st.sessions_failed++;
+    s->phase = C_FREE;
+}
+
+static void abort_session(struct uft_client *c, struct csession *s, const char *why)
+{
+    clog_(c, s, 1, "Aborting session: %s", why);
+    queue_abort(c, s->version, s->group_id, s->inst, &s->server, why);
+    end_session(c, s, false, why);
+}
+
+/* ---------- receiving ---------- */
+
+static struct csession *find_session(struct uft_client *c, uint32_t group, uint8_t inst)
+{
+    unsigned i;
+    for (i = 0; i < c->cfg.max_sessions; i++)
+        if (c->sess[i].phase != C_FREE && c->sess[i].group_id == group && c->sess[i].inst == inst)
+            return &c->sess[i];
+    return NULL;
+}
+
+static bool ids_have(const struct uft_ids *ids, uint32_t id)
+{
+    size_t i;
+    for (i = 0; i < ids->n; i++)
+        if (uft_ids_get(ids, i) == id)
+            return true;
+    return false;
+}
+
+static bool zero_addr(const uint8_t *a, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (a[i])
+            return false;
+    return true;
+}
+
+static void on_announce(struct uft_client *c, const struct uft_msg *m, const struct uft_peer *from,
+                        uft_ts now)
+{
+    const struct uft_announce *a = &m->u.announce;
+    struct csession *s = find_session(c, m->hdr.group_id, m->hdr.group_inst);
+    unsigned i;
+    if (s) {
+        s->last_rx = now;
+        return;
+    }
+    if (a->ids.n && !ids_have(&a->ids, c->cfg.client_id))
+        return; /* a closed group without us */
+    if (c->cfg.encrypted_only && !a->has_enc)
+        return;
+    if (a->has_enc) {
+        queue_abort(c, m->hdr.version, m->hdr.group_id, m->hdr.group_inst, from,
+                    "Encrypted sessions are not supported by this ufcast client yet");
+        return;
+    }
+    for (i = 0; i < c->cfg.max_sessions && c->sess[i].phase != C_FREE; i++)
+        ;
+    if (i == c->cfg.max_sessions) {
+        clog_(c, NULL, 1, "Too many sessions; ignoring group %08X", m->hdr.group_id);
+        return;
+    }
+    s = &c->sess[i];
+    memset(s, 0, sizeof *s);
+    s->phase = C_REGISTERED;
+    s->version = m->hdr.version;
+    s->group_id = m->hdr.group_id;
+    s->inst = m->hdr.group_inst;
+    s->server_id = m->hdr.src_id;
+    s->server = *from;
+    s->robust = a->robust ? a->robust : UFT_ROBUST_DEFAULT;
+    s->flags = a->flags;
+    s->block_len = a->blocksize;
+    s->v6 = a->flags & UFT_ANN_IPV6;
+    memcpy(s->priv, a->priv_addr, 16);
+    s->grtt = (uft_ts)(uft_unquant_grtt(m->hdr.grtt) * 1e9);
+    s->last_rx = s->start = now;
+    s->echo_us = uft_msg_tstamp_us(s->version, a->tstamp_hi, a->tstamp_lo);
+    s->echo_rx = now;
+    s->owe_register = true;
+    s->next_register = now + uft_tm_register_resend(s->grtt);
+    s->giveup_at = now + uft_tm_register_giveup(s->grtt, s->robust);
+    if (!zero_addr(s->priv, s->v6 ? 16 : 4)) {
+        struct uft_event ev = {.type = UFT_EV_JOIN, .addr = s->priv, .ipv6 = s->v6};
+        s->joined = true;
+        emit(c, s, &ev);
+    }
+    clog_(c, s, 2, "Received request from server %08X, group %08X", s->server_id, s->group_id);
+}
+
+static void report_result(struct uft_client *c, struct csession *s, const char *name)
+{
+    struct uft_event ev = {.type = UFT_EV_FILE_RESULT, .file_id = s->file_id, .status = s->status};
+    ev.text = name;
+    ev.count = s->lay.size;
+    emit(c, s, &ev);
+}
+
+/* Every block is in: commit the file and owe a COMPLETE. */
+static void file_finished(struct uft_client *c, struct csession *s)
+{
+    int rc = 0;
+    if (s->handle) {
+        rc = c->ops.file_end(c->ops.ctx, s->handle, true);
+        s->handle = NULL;
+    }
+    free(s->got);
+    s->got = NULL;
+    if (rc) {
+        abort_session(c, s, "Could not store the received file");
+        return;
+    }
+    s->file_done = true;
+    s->phase = C_MIDGROUP;
+    s->owe_complete = true;
+    report_result(c, s, NULL);
+}
+
+static void begin_file(struct uft_client *c, struct csession *s, const struct uft_msg *m,
+                       uft_ts now)
+{
+    const struct uft_fileinfo *f = &m->u.fileinfo;
+    char name[1024], link[1024];
+    struct uft_rx_file rx;
+    int st;
+    drop_file(c, s);
+    memset(&rx, 0, sizeof rx);
+    memcpy(name, f->name.p, f->name.len);
+    name[f->name.len] = '\0';
+    memcpy(link, f->link.p ? (const char *)f->link.p : "", f->link.len);
+    link[f->link.len] = '\0';
+    rx.group_id = s->group_id;
+    rx.group_inst = s->inst;
+    rx.file_id = f->file_id;
+    rx.ftype = f->ftype;
+    rx.name = name;
+    rx.link = link;
+    rx.size = f->fsize;
+    /* UFTP 5.0.1 clients ignore the high timestamp word; v5 servers send
+     * it, so ufcast reads it for v5 and not for v4 (where it is reserved). */
+    rx.mtime =
+        (int64_t)((s->version == UFT_VER5 ? (uint64_t)f->ftstamp_hi << 32 : 0) | f->ftstamp_lo);
+    rx.sync = s->flags & (UFT_ANN_SYNC | UFT_ANN_PREVIEW);
+    rx.preview = s->flags & UFT_ANN_PREVIEW;
+    s->file_id = f->file_id;
+    s->ftype = f->ftype;
+    s->file_done = false;
+    s->have_free = false;
+    s->owe_ack = s->owe_complete = s->status_owed = false;
+    s->got_count = 0;
+    s->top_section = s->reported = 0;
+    s->nak_at = 0;
+    s->fi_echo_us = uft_msg_tstamp_us(s->version, f->tstamp_hi, f->tstamp_lo);
+    s->fi_rx = now;
+    if (f->ftype == UFT_FTYPE_REG && uft_layout_init(&s->lay, f->fsize, s->block_len) != 0) {
+        st = UFT_COMP_REJECTED;
+    } else {
+        if (f->ftype != UFT_FTYPE_REG)
+            uft_layout_init(&s->lay, 0, s->block_len ? s->block_len : 1);
+        st = c->ops.file_begin(c->ops.ctx, &rx, &s->handle, &s->free_bytes);
+    }
+    s->have_free = f->ftype == UFT_FTYPE_FREESPACE;
+    if (st < 0 || st > UFT_COMP_REJECTED)
+        st = UFT_COMP_REJECTED;
+    s->status = (uint8_t)st;
+    if (f->ftype != UFT_FTYPE_REG || rx.preview || st == UFT_COMP_SKIPPED ||
+        st == UFT_COMP_REJECTED) {
+        if (s->handle)
+            c->ops.file_end(c->ops.ctx, s->handle, false);
+        s->handle = NULL;
+        s->file_done = true;
+        s->owe_complete = true;
+        s->phase = C_MIDGROUP;
+        report_result(c, s, name);
+        return;
+    }
+    s->got = calloc(s->lay.blocks / 8 + 1, 1);
+    if (!s->got) {
+        abort_session(c, s, "Out of memory");
+        return;
+    }
+    s->phase = C_RECEIVING;
+    s->owe_ack = true;
+    clog_(c, s, 2, "Receiving file %u: %s (%llu bytes)", s->file_id, name,
+          (unsigned long long)f->fsize);
+}
+
+static void on_fileinfo(struct uft_client *c, struct csession *s, const struct uft_msg *m,
+                        uft_ts now)
+{
+    if (!ids_have(&m->u.fileinfo.ids, c->cfg.client_id))
+        return;
+    if (s->phase == C_REGISTERED)
+        s->phase = C_MIDGROUP; /* FILEINFO confirms the registration */
+    if (s->phase == C_FINAL)
+        return;
+    if (m->u.fileinfo.file_id == s->file_id && (s->got || s->file_done)) {
+        /* a repeat: our answer was lost */
+        if (s->file_done)
+            s->owe_complete = true;
+        else
+            s->owe_ack = true;
+        return;
+    }
+    begin_file(c, s, m, now);
+}
+
+/* Start (or pull forward) the NAK timer for sections [from, to]. */
+static void arm_naks(struct csession *s, uint32_t from, uint32_t to, uft_ts at)
+{
+    if (s->nak_at && !s->status_owed) {
+        if (from < s->nak_from)
+            s->nak_from = from;
+        if (to > s->nak_to)
+            s->nak_to = to;
+        return;
+    }
+    s->nak_from = from;
+    s->nak_to = to;
+    s->nak_at = at;
+}
+
+static void on_fileseg(struct uft_client *c, struct csession *s, const struct uft_msg *m,
+                       uft_ts now)
+{
+    const struct uft_fileseg *f = &m->u.fileseg;
+    uint32_t block, want;
+    int rc;
+    if (s->phase != C_RECEIVING || f->file_id != s->file_id || f->section >= s->lay.sections ||
+        f->sec_block >= uft_layout_sec_blocks(&s->lay, f->section))
+        return;
+    c->st.data_packets++;
+    block = uft_layout_sec_first(&s->lay, f->section) + f->sec_block;
+    want = uft_layout_block_len(&s->lay, block);
+    if (f->data.len != want)
+        return;
+    if (f->section + 1u > s->top_section) {
+        /* a later section began: report what the earlier ones miss */
+        if (f->section > s->reported)
+            arm_naks(s, s->reported, f->section - 1, now + uft_tm_nak_delay(s->grtt));
+        s->top_section = f->section + 1u;
+    }
+    if (uft_bit_get(s->got, block)) {
+        c->st.dup_packets++;
+        return;
+    }
+    rc = c->ops.file_write(c->ops.ctx, s->handle, uft_layout_offset(&s->lay, block), f->data.p,
+                           f->data.len);
+    if (rc) {
+        abort_session(c, s, rc == UFT_E_NOSPACE ? "Not enough disk space" : "Write failed");
+        return;
+    }
+    uft_bit_set(s->got, block);
+    if (++s->got_count == s->lay.blocks)
+        file_finished(c, s);
+}
+
+static void on_done(struct uft_client *c, struct csession *s, const struct uft_msg *m, uft_ts now)
+{
+    const struct uft_done *d = &m->u.done;
+    if (!ids_have(&d->ids, c->cfg.client_id))
+        return;
+    if (d->file_id == 0) {
+        /* the end of the session */
+        if (s->phase == C_RECEIVING)
+            drop_file(c, s);
+        if (s->phase != C_FINAL) {
+            s->phase = C_FINAL;
+            s->final_giveup = now + uft_tm_complete_giveup(s->grtt, s->robust);
+        }
+        s->owe_final = true;
+        s->final_resend = now + uft_tm_complete_resend(s->grtt);
+        return;
+    }
+    if (d->file_id != s->file_id)
+        return;
+    if (s->file_done) {
+        s->owe_complete = true;
+        return;
+    }
+    if (s->phase != C_RECEIVING)
+        return;
+    if (s->lay.blocks == 0) {
+        file_finished(c, s);
+        return;
+    }
+    arm_naks(s, 0, d->section < s->lay.sections ? d->section : s->lay.sections - 1,
+             now + uft_tm_nak_delay(s->grtt));
+}
+
+static void on_abort(struct uft_client *c, struct csession *s, const struct uft_msg *m)
+{
+    char text[UFT_ABORT_TEXT_LEN + 1];
+    const struct uft_abort *a = &m->u.abort;
+    if (a->host != 0 && a->host != c->cfg.client_id)
+        return;
+    /* an ABORT about the current file that we already finished is moot */
+    if (a->host == 0 && (a->flags & UFT_ABORT_CURFILE) && s->phase == C_MIDGROUP)
+        return;
+    memcpy(text, a->text.p, a->text.len);
+    text[a->text.len] = '\0';
+    clog_(c, s, 1, "Transfer aborted by server: %s", text);
+    end_session(c, s, false, text);
+}
+
+/* Is this packet too old to trust? UFTP drops anything more than 5
+ * sequence numbers behind the newest seen (KEYINFO and ABORT excepted).
+ * ufcast also exempts FILESEG: a data block says where it belongs and
+ * writing it twice changes nothing, while dropping reordered data on a
+ * reordering path only turns into NAKs and retransmissions (the
+ * simulator's reorder scenario sent 35 times the data that way). */
+static bool stale(struct csession *s, const struct uft_msg *m)
+{
+    int16_t behind;
+    if (!s->seq_seen) {
+        s->seq_seen = true;
+        s->max_seq = m->hdr.seq;
+        return false;
+    }
+    behind = (int16_t)(uint16_t)(s->max_seq - m->hdr.seq);
+    if (behind < 0) {
+        s->max_seq = m->hdr.seq;
+        return false;
+    }
+    return behind > UFT_MAX_MISORDER && m->hdr.func != UFT_ABORT && m->hdr.func != UFT_KEYINFO &&
+           m->hdr.func != UFT_FILESEG;
+}
+
+void uft_client_feed(struct uft_client *c, uft_ts now, const uint8_t *pkt, size_t len,
+                     const struct uft_peer *from)
+{
+    struct uft_msg m;
+    struct csession *s;
+    if (uft_msg_decode(pkt, len, &m) != 0) {
+        c->st.rx_dropped++;
+        return;
+    }
+    if (m.hdr.func == UFT_ANNOUNCE) {
+        c->st.rx_packets++;
+        on_announce(c, &m, from, now);
+        return;
+    }
+    s = find_session(c, m.hdr.group_id, m.hdr.group_inst);
+    if (!s || m.hdr.src_id != s->server_id || m.hdr.version != s->version || stale(s, &m)) {
+        c->st.rx_dropped++;
+        return;
+    }
+    c->st.rx_packets++;
+    s->last_rx = now;
+    s->grtt = (uft_ts)(uft_unquant_grtt(m.hdr.grtt) * 1e9);
+    switch (m.hdr.func) {
+    case UFT_REG_CONF:
+        if (s->phase == C_REGISTERED && ids_have(&m.u.reg_conf.ids, c->cfg.client_id)) {
+            s->phase = C_MIDGROUP;
+            clog_(c, s, 2, "Registration confirmed");
+        }
+        break;
+    case UFT_FILEINFO:
+        on_fileinfo(c, s, &m, now);
+        break;
+    case UFT_FILESEG:
+        on_fileseg(c, s, &m, now);
+        break;
+    case UFT_DONE:
+        on_done(c, s, &m, now);
+        break;
+    case UFT_DONE_CONF:
+        if (s->phase == C_FINAL && ids_have(&m.u.done_conf.ids, c->cfg.client_id))
+            end_session(c, s, true, "Session complete");
+        break;
+    case UFT_ABORT:
+        on_abort(c, s, &m);
+        break;
+    default:
+        c->st.rx_dropped++;
+        break;
+    }
+}
+
+/* ---------- timers ---------- */
+
+static void session_timers(struct uft_client *c, struct csession *s, uft_ts now)
+{
+    switch (s->phase) {
+    case C_REGISTERED:
+        if (now >= s->giveup_at) {
+            abort_session(c, s, "Registration unconfirmed");
+        } else if (now >= s->next_register) {
+            s->owe_register = true;
+            s->next_register = now + uft_tm_register_resend(s->grtt);
+        }
+        return;
+    case C_MIDGROUP:
+    case C_RECEIVING:
+        if (now - s->last_rx >= uft_tm_client_idle(s->grtt, s->robust)) {
+            abort_session(c, s, "Transfer timed out");
+            return;
+        }
+        if (s->nak_at && now >= s->nak_at) {
+            s->nak_at = 0;
+            s->status_owed = true;
+            s->status_cursor = s->nak_from;
+        }
+        return;
+    case C_FINAL:
+        if (now >= s->final_giveup) {
+            clog_(c, s, 1, "No DONE_CONF received; finishing the session");
+            end_session(c, s, true, "Session complete (unconfirmed)");
+        } else if (now >= s->final_resend) {
+            s->owe_final = true;
+            s->final_resend = now + uft_tm_complete_resend(s->grtt);
+        }
+        return;
+    default:
+        return;
+    }
+}
+
+static void service(struct uft_client *c, uft_ts now)
+{
+    unsigned i;
+    for (i = 0; i < c->cfg.max_sessions; i++)
+        if (c->sess[i].phase != C_FREE)
+            session_timers(c, &c->sess[i], now);
+}
+
+static uft_ts session_deadline(const struct csession *s)
+{
+    uft_ts t = UFT_NEVER;
+    if (s->owe_register || s->owe_ack || s->owe_complete || s->status_owed || s->owe_final)
+        return 0;
+    switch (s->phase) {
+    case C_REGISTERED:
+        t = s->next_register < s->giveup_at ? s->next_register : s->giveup_at;
+        break;
+    case C_MIDGROUP:
+    case C_RECEIVING:
+        t = s->last_rx + uft_tm_client_idle(s->grtt, s->robust);
+        if (s->nak_at && s->nak_at < t)
+            t = s->nak_at;
+        break;
+    case C_FINAL:
+        t = s->final_resend < s->final_giveup ? s->final_resend : s->final_giveup;
+        break;
+    default:
+        break;
+    }
+    return t;
+}
+
+uft_ts uft_client_deadline(const struct uft_client *c)
+{
+    uft_ts t = c->n_aborts ? 0 : UFT_NEVER;
+    unsigned i;
+    for (i = 0; i < c->cfg.max_sessions; i++) {
+        if (c->sess[i].phase != C_FREE) {
+            uft_ts d = session_deadline(&c->sess[i]);
+            if (d < t)
+                t = d;
+        }
+    }
+    return t;
+}
+
+/* ---------- sending ---------- */
+
+static void fill_hdr(struct uft_client *c, struct csession *s, struct uft_msg *m, uint8_t func)
+{
+    memset(m, 0, sizeof *m);
+    m->hdr.version = s->version;
+    m->hdr.func = func;
+    m->hdr.seq = s->seq++;
+    m->hdr.src_id = c->cfg.client_id;
+    m->hdr.group_id = s->group_id;
+    m->hdr.group_inst = s->inst;
+}
+
+/* Build the next STATUS owed, or return false when the range is done. */
+static bool next_status(struct uft_client *c, struct csession *s, struct uft_msg *m)
+{
+    while (s->status_cursor <= s->nak_to && s->status_cursor < s->lay.sections) {
+        uint32_t sec = s->status_cursor++, n = uft_layout_sec_blocks(&s->lay, sec);
+        uint32_t first = uft_layout_sec_first(&s->lay, sec), i, missing = 0;
+        size_t bytes = uft_layout_nak_bytes(n);
+        memset(c->scratch, 0, bytes);
+        for (i = 0; i < n; i++) {
+            if (!uft_bit_get(s->got, first + i)) {
+                uft_bit_set(c->scratch, i);
+                missing++;
+            }
+        }
+        if (!missing)
+            continue;
+        fill_hdr(c, s, m, UFT_STATUS);
+        m->u.status.file_id = s->file_id;
+        m->u.status.section = (uint16_t)sec;
+        m->u.status.naks.p = c->scratch;
+        m->u.status.naks.len = bytes;
+        c->st.status_sent++;
+        c->st.naks_sent += missing;
+        return true;
+    }
+    s->status_owed = false;
+    if (s->nak_to + 1 > s->reported)
+        s->reported = s->nak_to + 1;
+    return false;
+}
+
+/* The next reply one session owes, if any. */
+static bool session_reply(struct uft_client *c, struct csession *s, uft_ts now, struct uft_msg *m)
+{
+    if (s->owe_register) {
+        s->owe_register = false;
+        fill_hdr(c, s, m, UFT_REGISTER);
+        uft_msg_tstamp_set(s->version, s->echo_us + (now - s->echo_rx) / 1000, &m->u.reg.tstamp_hi,
+                           &m->u.reg.tstamp_lo);
+        return true;
+    }
+    if (s->owe_ack) {
+        s->owe_ack = false;
+        fill_hdr(c, s, m, UFT_FILEINFO_ACK);
+        m->u.fileinfo_ack.file_id = s->file_id;
+        uft_msg_tstamp_set(s->version, s->fi_echo_us + (now - s->fi_rx) / 1000,
+                           &m->u.fileinfo_ack.tstamp_hi, &m->u.fileinfo_ack.tstamp_lo);
+        return true;
+    }
+    if (s->owe_complete) {
+        s->owe_complete = false;
+        fill_hdr(c, s, m, UFT_COMPLETE);
+        m->u.complete.file_id = s->file_id;
+        m->u.complete.status = s->status;
+        if (s->have_free) {
+            m->u.complete.has_freespace = true;
+            m->u.complete.freespace.free_bytes = s->free_bytes;
+        }
+        return true;
+    }
+    if (s->status_owed && s->phase == C_RECEIVING && next_status(c, s, m))
+        return true;
+    s->status_owed = false;
+    if (s->owe_final) {
+        s->owe_final = false;
+        fill_hdr(c, s, m, UFT_COMPLETE);
+        return true;
+    }
+    return false;
+}
+
+ssize_t uft_client_pull(struct uft_client *c, uft_ts now, uint8_t *buf, size_t cap,
+                        struct uft_tx *tx)
+{
+    struct uft_msg m;
+    unsigned i;
+    ssize_t n;
+    memset(tx, 0, sizeof *tx);
+    service(c, now);
+    if (c->n_aborts) {
+        struct pending_abort *a = &c->aborts[0];
+        memset(&m, 0, sizeof m);
+        m.hdr.version = a->version;
+        m.hdr.func = UFT_ABORT;
+        m.hdr.src_id = c->cfg.client_id;
+        m.hdr.group_id = a->group_id;
+        m.hdr.group_inst = a->inst;
+        m.u.abort.text.p = (const uint8_t *)a->text;
+        m.u.abort.text.len = strlen(a->text);
+        tx->dst = UFT_DST_PEER;
+        tx->peer = a->peer;
+        memmove(&c->aborts[0], &c->aborts[1], (c->n_aborts - 1) * sizeof c->aborts[0]);
+        c->n_aborts--;
+        n = uft_msg_encode(&m, buf, cap);
+        if (n > 0)
+            c->st.tx_packets++;
+        return n;
+    }
+    for (i = 0; i < c->cfg.max_sessions; i++) {
+        struct csession *s = &c->sess[i];
+        if (s->phase == C_FREE || !session_reply(c, s, now, &m))
+            continue;
+        tx->dst = UFT_DST_PEER;
+        tx->peer = s->server;
+        n = uft_msg_encode(&m, buf, cap);
+        if (n > 0)
+            c->st.tx_packets++;
+        return n;
+    }
+    return 0;
+}
+
+/* ---------- life cycle ---------- */
+
+int uft_client_create(const struct uft_client_cfg *cfg, const struct uft_client_ops *ops,
+                      struct uft_client **out)
+{
+    struct uft_client *c = calloc(1, sizeof *c);
+    *out = NULL;
+    if (!c)
+        return UFT_E_NOMEM;
+    c->cfg = *cfg;
+    c->ops = *ops;
+    if (c->cfg.max_sessions == 0)
+        c->cfg.max_sessions = 100;
+    c->sess = calloc(c->cfg.max_sessions, sizeof *c->sess);
+    c->scratch = malloc(65536 / 8 + 1);
+    if (!c->sess || !c->scratch) {
+        uft_client_free(c);
+        return UFT_E_NOMEM;
+    }
+    *out = c;
+    return 0;
+}
+
+void uft_client_shutdown(struct uft_client *c, uft_ts now)
+{
+    unsigned i;
+    (void)now;
+    for (i = 0; i < c->cfg.max_sessions; i++)
+        if (c->sess[i].phase != C_FREE)
+            abort_session(c, &c->sess[i], "Client shutting down");
+}
+
+void uft_client_free(struct uft_client *c)
+{
+    unsigned i;
+    if (!c)
+        return;
+    for (i = 0; c->sess && i < c->cfg.max_sessions; i++)
+        if (c->sess[i].phase != C_FREE)
+            drop_file(c, &c->sess[i]);
+    free(c->sess);
+    free(c->scratch);
+    free(c);
+}
+
+void uft_client_stats(const struct uft_client *c, struct uft_client_stats *st)
+{
+    unsigned i;
+    *st = c->st;
+    st->sessions = 0;
+    for (i = 0; i < c->cfg.max_sessions; i++)
+        if (c->sess[i].phase != C_FREE)
+            st->sessions++;
+}

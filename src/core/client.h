@@ -1,0 +1,86 @@
+/*
+ * The receiving side without I/O: one object per daemon, holding up to
+ * max_sessions UFTP sessions (one per group ID and instance) at once. It
+ * answers ANNOUNCEs, registers, receives files into storage callbacks,
+ * sends STATUS with NAKs at the protocol's times, and reports COMPLETE.
+ *
+ * Not yet here (see the engine issue): encryption (an encrypted ANNOUNCE
+ * is answered with an ABORT that says so), proxies, TFMCC feedback,
+ * restart of partial files.
+ */
+#ifndef UFT_CLIENT_H
+#define UFT_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/session.h"
+
+struct uft_client;
+
+struct uft_client_cfg {
+    uint32_t client_id;
+    unsigned max_sessions; /* 0 = 100, as UFTP */
+    bool encrypted_only;   /* -E: ignore unencrypted sessions */
+};
+
+/* What the storage layer is asked to do with one FILEINFO. */
+struct uft_rx_file {
+    uint32_t group_id;
+    uint8_t group_inst;
+    uint16_t file_id;
+    uint8_t ftype;    /* enum uft_ftype */
+    const char *name; /* from the network: the storage must check it */
+    const char *link; /* symlink target, for UFT_FTYPE_LINK */
+    uint64_t size;
+    int64_t mtime;
+    bool sync, preview; /* the session's sync / sync-preview mode */
+};
+
+struct uft_client_ops {
+    void *ctx;
+    uft_event_fn event;
+    /* Decide on and prepare for a file. Returns the COMPLETE status:
+     * UFT_COMP_NORMAL or UFT_COMP_OVERWRITE to receive a regular file
+     * (then *handle is set, unless in preview), UFT_COMP_SKIPPED or
+     * UFT_COMP_REJECTED to answer at once. Directories, links and deletes
+     * are carried out here and answered with their status; FREESPACE
+     * fills *free_bytes. */
+    int (*file_begin)(void *ctx, const struct uft_rx_file *f, void **handle, uint64_t *free_bytes);
+    /* Write one block. 0 or a negative uft_err (the session is aborted). */
+    int (*file_write)(void *ctx, void *handle, uint64_t off, const uint8_t *data, size_t len);
+    /* Finish a file: commit moves it into place, otherwise it is
+     * discarded; never leaves a partial file under the final name. */
+    int (*file_end)(void *ctx, void *handle, bool commit);
+};
+
+int uft_client_create(const struct uft_client_cfg *cfg, const struct uft_client_ops *ops,
+                      struct uft_client **out);
+void uft_client_free(struct uft_client *c);
+
+/* A datagram received on any of the client's sockets or groups. */
+void uft_client_feed(struct uft_client *c, uft_ts now, const uint8_t *pkt, size_t len,
+                     const struct uft_peer *from);
+
+/* The next datagram due (its length), 0 when none, negative on error. */
+ssize_t uft_client_pull(struct uft_client *c, uft_ts now, uint8_t *buf, size_t cap,
+                        struct uft_tx *tx);
+
+uft_ts uft_client_deadline(const struct uft_client *c);
+
+/* Abort every session ("Client shutting down"); pull the ABORTs, then
+ * free. Partial files are discarded. */
+void uft_client_shutdown(struct uft_client *c, uft_ts now);
+
+struct uft_client_stats {
+    uint64_t rx_packets, rx_dropped, tx_packets;
+    uint64_t data_packets, dup_packets; /* FILESEG received, of them duplicates */
+    uint64_t status_sent, naks_sent;    /* STATUS messages and NAK bits in them */
+    uint32_t sessions;                  /* active now */
+    uint32_t sessions_ok, sessions_failed;
+};
+void uft_client_stats(const struct uft_client *c, struct uft_client_stats *st);
+
+#endif

@@ -1,0 +1,1058 @@
+/*
+ * The server session. It is a set of phases (announce, then FILEINFO and
+ * data for each file, then completion), each driven by a round timer, and
+ * a transmit plan: flags saying which control messages are owed, each
+ * with a cursor over the client table, so one pull() produces one
+ * datagram and a list of 10,000 IDs goes out as several packets without
+ * any queue. Data packets are produced on demand at the pacing deadline.
+ *
+ * Client states follow UFTP's: MUTE (expected, not heard), REGISTERED
+ * (owes an answer to the current FILEINFO), ACTIVE, ACTIVE_NAK (sent NAKs
+ * this pass), DONE (finished the current file), and the failures LOST and
+ * ABORT.
+ */
+#include "core/server.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/layout.h"
+#include "core/msg.h"
+#include "core/quant.h"
+
+#define MAX_DESTS  100000
+#define MAX_ABORTS 32
+
+enum dstate { D_MUTE, D_REGISTERED, D_ACTIVE, D_ACTIVE_NAK, D_DONE, D_LOST, D_ABORT };
+enum phase { PH_ANNOUNCE, PH_FILEINFO, PH_DATA, PH_COMPLETION, PH_FINISHED };
+/* Lists the transmit plan can owe, in the order they go out. */
+enum txlist { TX_REG_CONF, TX_FILEINFO, TX_DONE_CONF, TX_DONE, TX_ANNOUNCE, TX_LISTS };
+
+struct dest {
+    uint32_t id;
+    uint8_t state;
+    uint8_t status; /* COMPLETE status of the current file */
+    bool conf_sent; /* REG_CONF already sent for its last REGISTER */
+    bool rtt_measured;
+    bool final_done;    /* its COMPLETE for the whole session arrived */
+    bool doneconf_owed; /* a DONE_CONF is owed for that COMPLETE */
+    bool got_file;      /* received at least one file */
+    uint16_t nak_exceed;
+    uft_ts rtt;
+    struct uft_peer peer;
+};
+
+struct pending_abort {
+    uint32_t host;
+    bool to_peer;
+    struct uft_peer peer;
+    char text[80];
+};
+
+struct uft_server {
+    struct uft_server_cfg cfg;
+    struct uft_server_file *files;
+    size_t n_files;
+    struct uft_server_ops ops;
+
+    struct dest *dests;
+    size_t n_dests, cap_dests;
+    uint32_t *slots; /* open-addressing index: id -> dest index + 1 */
+    size_t n_slots;
+    bool open_group;
+
+    enum phase phase;
+    uft_ts grtt, gap;
+    bool grtt_set;
+    uint16_t seq;
+    unsigned attempt;
+    uft_ts round_at;
+    bool late_wait;
+
+    bool owed[TX_LISTS];
+    size_t cursor[TX_LISTS];
+    bool sent_any[TX_LISTS];
+    uint8_t *idbuf;
+
+    /* the current file */
+    size_t file_idx;
+    uint16_t file_id;
+    struct uft_layout lay;
+    uint8_t *naks;
+    uint32_t block;
+    bool end_of_pass;
+    uint32_t pass;
+    uft_ts next_data, rewind_at, done_at, file_start;
+    unsigned done_attempts;
+    uint8_t *blockbuf;
+
+    struct pending_abort aborts[MAX_ABORTS];
+    size_t n_aborts;
+
+    bool finished;
+    int exit_code;
+    struct uft_server_stats st;
+};
+
+/* ---------- events ---------- */
+
+static void emit(struct uft_server *s, struct uft_event *ev)
+{
+    ev->group_id = s->cfg.group_id;
+    if (s->ops.event)
+        s->ops.event(s->ops.ctx, ev);
+}
+
+static void logf_(struct uft_server *s, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void logf_(struct uft_server *s, int level, const char *fmt, ...)
+{
+    struct uft_event ev = {.type = UFT_EV_LOG, .level = level};
+    char text[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    ev.text = text;
+    ev.file_id = s->file_id;
+    emit(s, &ev);
+}
+
+static void client_event(struct uft_server *s, enum uft_ev_type type, const struct dest *d,
+                         int status, const char *text, uft_ts now)
+{
+    struct uft_event ev = {.type = type, .client_id = d->id, .file_id = s->file_id};
+    ev.status = status;
+    ev.text = text;
+    if (s->file_idx < s->n_files)
+        ev.count = s->files[s->file_idx].size;
+    ev.elapsed = now - s->file_start;
+    emit(s, &ev);
+}
+
+/* ---------- the client table ---------- */
+
+static size_t slot_of(uint32_t id, size_t n_slots)
+{
+    return (size_t)((id * 2654435761u) & (n_slots - 1));
+}
+
+static struct dest *find_dest(struct uft_server *s, uint32_t id)
+{
+    size_t i = slot_of(id, s->n_slots);
+    while (s->slots[i]) {
+        struct dest *d = &s->dests[s->slots[i] - 1];
+        if (d->id == id)
+            return d;
+        i = (i + 1) & (s->n_slots - 1);
+    }
+    return NULL;
+}
+
+static struct dest *add_dest(struct uft_server *s, uint32_t id)
+{
+    struct dest *d;
+    size_t i;
+    if (s->n_dests >= s->cap_dests)
+        return NULL;
+    d = &s->dests[s->n_dests++];
+    memset(d, 0, sizeof *d);
+    d->id = id;
+    d->state = D_MUTE;
+    i = slot_of(id, s->n_slots);
+    while (s->slots[i])
+        i = (i + 1) & (s->n_slots - 1);
+    s->slots[i] = (uint32_t)s->n_dests;
+    return d;
+}
+
+static bool failed(const struct dest *d)
+{
+    return d->state == D_LOST || d->state == D_ABORT || d->state == D_MUTE;
+}
+
+/* ---------- packet building ---------- */
+
+static uft_ts adv_grtt(const struct uft_server *s)
+{
+    return uft_tm_adv_grtt(s->grtt, s->gap);
+}
+
+static void fill_hdr(struct uft_server *s, struct uft_msg *m, uint8_t func)
+{
+    m->hdr.version = s->cfg.version;
+    m->hdr.func = func;
+    m->hdr.seq = s->seq++;
+    m->hdr.src_id = s->cfg.server_id;
+    m->hdr.group_id = s->cfg.group_id;
+    m->hdr.group_inst = s->cfg.group_inst;
+    m->hdr.grtt = uft_quant_grtt((double)adv_grtt(s) / 1e9);
+    m->hdr.gsize = uft_quant_gsize((int64_t)s->n_dests);
+}
+
+static uint64_t wall_us(const struct uft_server *s, uft_ts now)
+{
+    return s->cfg.wall_base_us + now / 1000;
+}
+
+static ssize_t finish_tx(struct uft_server *s, const struct uft_msg *m, uint8_t *buf, size_t cap,
+                         struct uft_tx *tx, enum uft_dst dst)
+{
+    ssize_t n = uft_msg_encode(m, buf, cap);
+    if (n < 0)
+        return n;
+    tx->dst = dst;
+    if (m->hdr.func == UFT_FILESEG)
+        s->st.data_packets++;
+    else
+        s->st.ctrl_packets++;
+    return n;
+}
+
+/* Does d belong in the list being sent? Marks what sending it settles. */
+static bool list_takes(struct uft_server *s, enum txlist which, struct dest *d)
+{
+    switch (which) {
+    case TX_REG_CONF:
+        if (d->state != D_ACTIVE || d->conf_sent)
+            return false;
+        d->conf_sent = true;
+        return true;
+    case TX_FILEINFO:
+        return d->state == D_REGISTERED;
+    case TX_DONE_CONF:
+        if (!d->doneconf_owed)
+            return false;
+        d->doneconf_owed = false;
+        return true;
+    case TX_DONE:
+        if (s->phase == PH_COMPLETION)
+            return !failed(d) && !d->final_done;
+        return d->state == D_ACTIVE || d->state == D_ACTIVE_NAK;
+    case TX_ANNOUNCE:
+        return d->state == D_MUTE;
+    default:
+        return false;
+    }
+}
+
+/* Collect the next run of IDs for a list into s->idbuf. Clears the owed
+ * flag when the table is exhausted. Returns how many were collected; a
+ * packet is due when that is > 0, or for DONE and an open-group ANNOUNCE
+ * (which go out even with no IDs) on the first packet of the list. */
+static size_t collect(struct uft_server *s, enum txlist which, bool *due)
+{
+    size_t max = s->cfg.block_len / UFT_ID_LEN, n = 0;
+    bool always = which == TX_DONE || (which == TX_ANNOUNCE && s->open_group);
+    if (!(which == TX_ANNOUNCE && s->open_group)) {
+        while (s->cursor[which] < s->n_dests && n < max) {
+            struct dest *d = &s->dests[s->cursor[which]++];
+            if (list_takes(s, which, d))
+                uft_put_u32(s->idbuf + UFT_ID_LEN * n++, d->id);
+        }
+    }
+    if (s->cursor[which] >= s->n_dests || (which == TX_ANNOUNCE && s->open_group))
+        s->owed[which] = false;
+    *due = n > 0 || (always && !s->sent_any[which]);
+    if (*due)
+        s->sent_any[which] = true;
+    return n;
+}
+
+static void owe(struct uft_server *s, enum txlist which)
+{
+    s->owed[which] = true;
+    s->cursor[which] = 0;
+    s->sent_any[which] = false;
+}
+
+static void build_list_msg(struct uft_server *s, enum txlist which, size_t n, struct uft_msg *m,
+                           uft_ts now)
+{
+    struct uft_ids ids = {s->idbuf, n};
+    const struct uft_server_file *f = s->file_idx < s->n_files ? &s->files[s->file_idx] : NULL;
+    memset(m, 0, sizeof *m);
+    switch (which) {
+    case TX_REG_CONF:
+        fill_hdr(s, m, UFT_REG_CONF);
+        m->u.reg_conf.ids = ids;
+        break;
+    case TX_FILEINFO:
+        fill_hdr(s, m, UFT_FILEINFO);
+        m->u.fileinfo.file_id = s->file_id;
+        m->u.fileinfo.ftype = f->ftype;
+        m->u.fileinfo.fsize = f->ftype == UFT_FTYPE_REG ? f->size : 0;
+        m->u.fileinfo.ftstamp_hi =
+            s->cfg.version == UFT_VER5 ? (uint16_t)((uint64_t)f->mtime >> 32) : 0;
+        m->u.fileinfo.ftstamp_lo = (uint32_t)f->mtime;
+        uft_msg_tstamp_set(s->cfg.version, wall_us(s, now), &m->u.fileinfo.tstamp_hi,
+                           &m->u.fileinfo.tstamp_lo);
+        m->u.fileinfo.name.p = (const uint8_t *)f->name;
+        m->u.fileinfo.name.len = strlen(f->name);
+        if (f->ftype == UFT_FTYPE_LINK && f->link) {
+            m->u.fileinfo.link.p = (const uint8_t *)f->link;
+            m->u.fileinfo.link.len = strlen(f->link);
+        }
+        m->u.fileinfo.ids = ids;
+        break;
+    case TX_DONE_CONF:
+        fill_hdr(s, m, UFT_DONE_CONF);
+        m->u.done_conf.ids = ids;
+        break;
+    case TX_DONE:
+        fill_hdr(s, m, UFT_DONE);
+        m->u.done.file_id = s->phase == PH_COMPLETION ? 0 : s->file_id;
+        m->u.done.section =
+            (uint16_t)(s->phase == PH_COMPLETION || s->lay.sections == 0 ? 0 : s->lay.sections - 1);
+        m->u.done.ids = ids;
+        break;
+    case TX_ANNOUNCE:
+        fill_hdr(s, m, UFT_ANNOUNCE);
+        m->u.announce.flags = (uint8_t)(s->cfg.flags | (s->cfg.ipv6 ? UFT_ANN_IPV6 : 0));
+        m->u.announce.robust = s->cfg.robust;
+        m->u.announce.cc_type = UFT_CC_NONE;
+        m->u.announce.blocksize = s->cfg.block_len;
+        uft_msg_tstamp_set(s->cfg.version, wall_us(s, now), &m->u.announce.tstamp_hi,
+                           &m->u.announce.tstamp_lo);
+        memcpy(m->u.announce.pub_addr, s->cfg.pub_addr, 16);
+        memcpy(m->u.announce.priv_addr, s->cfg.priv_addr, 16);
+        m->u.announce.ids = ids;
+        break;
+    default:
+        break;
+    }
+}
+
+static ssize_t pull_abort(struct uft_server *s, uint8_t *buf, size_t cap, struct uft_tx *tx)
+{
+    struct pending_abort *a = &s->aborts[0];
+    struct uft_msg m;
+    ssize_t n;
+    memset(&m, 0, sizeof m);
+    fill_hdr(s, &m, UFT_ABORT);
+    m.u.abort.host = a->host;
+    m.u.abort.text.p = (const uint8_t *)a->text;
+    m.u.abort.text.len = strlen(a->text);
+    n = finish_tx(s, &m, buf, cap, tx, a->to_peer ? UFT_DST_PEER : UFT_DST_PRIVATE);
+    if (n > 0) {
+        tx->peer = a->peer;
+        memmove(&s->aborts[0], &s->aborts[1], (s->n_aborts - 1) * sizeof s->aborts[0]);
+        s->n_aborts--;
+    }
+    return n;
+}
+
+static void queue_abort(struct uft_server *s, uint32_t host, const struct uft_peer *peer,
+                        const char *text)
+{
+    struct pending_abort *a;
+    if (s->n_aborts >= MAX_ABORTS)
+        return; /* a flood of strangers must not grow memory */
+    a = &s->aborts[s->n_aborts++];
+    memset(a, 0, sizeof *a);
+    a->host = host;
+    if (peer) {
+        a->to_peer = true;
+        a->peer = *peer;
+    }
+    snprintf(a->text, sizeof a->text, "%s", text);
+}
+
+/* ---------- phases ---------- */
+
+static void recalc_grtt(struct uft_server *s)
+{
+    uft_ts max_rtt = 0;
+    size_t i;
+    for (i = 0; i < s->n_dests; i++) {
+        const struct dest *d = &s->dests[i];
+        if (!failed(d) && d->rtt_measured && d->rtt > max_rtt)
+            max_rtt = d->rtt;
+    }
+    s->grtt = uft_tm_grtt_update(s->grtt, max_rtt, s->cfg.grtt_min, s->cfg.grtt_max, s->grtt_set);
+    if (max_rtt)
+        s->grtt_set = true;
+}
+
+static void finish(struct uft_server *s, int code)
+{
+    struct uft_event ev = {.type = UFT_EV_SESSION_END, .status = code};
+    s->phase = PH_FINISHED;
+    s->finished = true;
+    s->exit_code = code;
+    emit(s, &ev);
+}
+
+static void start_completion(struct uft_server *s, uft_ts now)
+{
+    size_t i;
+    s->phase = PH_COMPLETION;
+    s->file_idx = s->n_files;
+    s->file_id = 0;
+    s->attempt = 0;
+    s->late_wait = false;
+    s->round_at = now;
+    for (i = 0; i < s->n_dests; i++)
+        s->dests[i].final_done = false;
+    logf_(s, 2, "Starting completion phase");
+}
+
+static void start_file(struct uft_server *s, uft_ts now);
+
+static void lose_remaining(struct uft_server *s, uint8_t from_state, uft_ts now, const char *why)
+{
+    size_t i;
+    for (i = 0; i < s->n_dests; i++) {
+        struct dest *d = &s->dests[i];
+        if (d->state == from_state || (from_state == D_ACTIVE && d->state == D_ACTIVE_NAK)) {
+            d->state = D_LOST;
+            logf_(s, 1, "%s 0x%08X", why, d->id);
+            client_event(s, UFT_EV_CLIENT_LOST, d, UFT_RESULT_LOST, why, now);
+        }
+    }
+}
+
+static bool any_state(const struct uft_server *s, uint8_t a, uint8_t b)
+{
+    size_t i;
+    for (i = 0; i < s->n_dests; i++)
+        if (s->dests[i].state == a || s->dests[i].state == b)
+            return true;
+    return false;
+}
+
+static void end_announce(struct uft_server *s, uft_ts now)
+{
+    size_t i;
+    recalc_grtt(s);
+    for (i = 0; i < s->n_dests; i++)
+        if (s->dests[i].state == D_MUTE)
+            client_event(s, UFT_EV_CLIENT_LOST, &s->dests[i], UFT_RESULT_LOST,
+                         "no REGISTER received", now);
+    if (!any_state(s, D_ACTIVE, D_ACTIVE)) {
+        logf_(s, 0, "Announce timed out: no client registered");
+        finish(s, UFT_EXIT_NO_REGISTER);
+        return;
+    }
+    s->file_idx = (size_t)-1;
+    start_file(s, now);
+}
+
+static void start_data(struct uft_server *s, uft_ts now)
+{
+    size_t bytes = s->lay.blocks / 8 + 1;
+    uint32_t i;
+    free(s->naks);
+    s->naks = malloc(bytes);
+    if (!s->naks) {
+        logf_(s, 0, "Out of memory for the NAK list of file %u", s->file_id);
+        finish(s, UFT_EXIT_DROPPED);
+        return;
+    }
+    memset(s->naks, 0, bytes);
+    for (i = 0; i < s->lay.blocks; i++)
+        uft_bit_set(s->naks, i);
+    s->phase = PH_DATA;
+    s->block = 0;
+    s->pass = 1;
+    s->end_of_pass = s->lay.blocks == 0;
+    s->next_data = now;
+    s->rewind_at = 0;
+    s->done_at = now;
+    s->done_attempts = 0;
+    s->st.passes = 1;
+}
+
+static void end_fileinfo(struct uft_server *s, uft_ts now)
+{
+    size_t i;
+    bool any = false;
+    recalc_grtt(s);
+    lose_remaining(s, D_REGISTERED, now, "No FILEINFO_ACK from");
+    for (i = 0; i < s->n_dests; i++)
+        any = any || s->dests[i].state == D_ACTIVE || s->dests[i].state == D_DONE;
+    if (!any) {
+        logf_(s, 0, "No client answered FILEINFO for file %u", s->file_id);
+        finish(s, UFT_EXIT_NO_FILEINFO);
+        return;
+    }
+    if (any_state(s, D_ACTIVE, D_ACTIVE_NAK))
+        start_data(s, now);
+    else
+        start_file(s, now);
+}
+
+static void start_file(struct uft_server *s, uft_ts now)
+{
+    const struct uft_server_file *f;
+    size_t i;
+    s->file_idx++;
+    if (s->file_idx >= s->n_files) {
+        start_completion(s, now);
+        return;
+    }
+    f = &s->files[s->file_idx];
+    s->file_id = (uint16_t)(s->file_id + 1 == 0 ? 1 : s->file_id + 1);
+    if (uft_layout_init(&s->lay, f->ftype == UFT_FTYPE_REG ? f->size : 0, s->cfg.block_len)) {
+        logf_(s, 0, "Skipping %s: too large for block size %u", f->name, s->cfg.block_len);
+        start_file(s, now);
+        return;
+    }
+    for (i = 0; i < s->n_dests; i++) {
+        struct dest *d = &s->dests[i];
+        if (!failed(d)) {
+            d->state = D_REGISTERED;
+            d->status = 0;
+            d->nak_exceed = 0;
+        }
+    }
+    s->phase = PH_FILEINFO;
+    s->attempt = 0;
+    s->late_wait = false;
+    s->round_at = now;
+    s->file_start = now;
+    {
+        struct uft_event ev = {.type = UFT_EV_FILE_START, .file_id = s->file_id};
+        ev.text = f->name;
+        ev.count = f->size;
+        ev.status = f->ftype;
+        emit(s, &ev);
+    }
+}
+
+static bool all_done(const struct uft_server *s)
+{
+    size_t i;
+    for (i = 0; i < s->n_dests; i++)
+        if (s->dests[i].state == D_ACTIVE || s->dests[i].state == D_ACTIVE_NAK ||
+            s->dests[i].state == D_REGISTERED)
+            return false;
+    return true;
+}
+
+static bool rounds_phase(const struct uft_server *s)
+{
+    return s->phase == PH_ANNOUNCE || s->phase == PH_FILEINFO || s->phase == PH_COMPLETION;
+}
+
+/* A round timer expired: end the phase or send the next round. */
+static void round_due(struct uft_server *s, uft_ts now)
+{
+    if (s->late_wait) {
+        if (s->phase == PH_ANNOUNCE)
+            end_announce(s, now);
+        else
+            finish(s, s->exit_code);
+        return;
+    }
+    if (s->attempt > 0)
+        recalc_grtt(s);
+    if (++s->attempt > s->cfg.robust) {
+        if (s->phase == PH_ANNOUNCE)
+            end_announce(s, now);
+        else if (s->phase == PH_FILEINFO)
+            end_fileinfo(s, now);
+        else
+            finish(s, s->exit_code);
+        return;
+    }
+    s->round_at = now + uft_tm_round(s->grtt);
+    if (s->phase == PH_ANNOUNCE) {
+        owe(s, TX_REG_CONF);
+        owe(s, TX_ANNOUNCE);
+    } else if (s->phase == PH_FILEINFO) {
+        owe(s, TX_FILEINFO);
+    } else {
+        owe(s, TX_DONE_CONF);
+        owe(s, TX_DONE);
+    }
+}
+
+static void rewind_pass(struct uft_server *s, uft_ts now)
+{
+    size_t i;
+    s->rewind_at = 0;
+    if (s->pass >= s->cfg.max_passes) {
+        for (i = 0; i < s->n_dests; i++) {
+            struct dest *d = &s->dests[i];
+            if (d->state == D_ACTIVE || d->state == D_ACTIVE_NAK) {
+                queue_abort(s, d->id, NULL, "Max passes exceeded");
+                d->state = D_ABORT;
+                client_event(s, UFT_EV_CLIENT_ABORT, d, UFT_RESULT_ABORTED, "Max passes exceeded",
+                             now);
+            }
+        }
+        return;
+    }
+    s->pass++;
+    s->st.passes = s->pass;
+    s->block = 0;
+    while (s->block < s->lay.blocks && !uft_bit_get(s->naks, s->block))
+        s->block++;
+    s->end_of_pass = s->block >= s->lay.blocks;
+    s->done_attempts = 0;
+    s->done_at = now;
+    s->next_data = now;
+    for (i = 0; i < s->n_dests; i++)
+        if (s->dests[i].state == D_ACTIVE_NAK)
+            s->dests[i].state = D_ACTIVE;
+    {
+        struct uft_event ev = {.type = UFT_EV_PASS, .file_id = s->file_id, .count = s->pass};
+        emit(s, &ev);
+    }
+}
+
+static bool naks_pending(const struct uft_server *s)
+{
+    size_t i, bytes = s->lay.blocks / 8 + 1;
+    for (i = 0; i < bytes; i++)
+        if (s->naks[i]) /* bits past the last block are cleared on the first pass */
+            return true;
+    return false;
+}
+
+static void data_timers(struct uft_server *s, uft_ts now)
+{
+    if (all_done(s)) {
+        start_file(s, now);
+        return;
+    }
+    if (!s->end_of_pass)
+        return;
+    if (s->rewind_at && now >= s->rewind_at) {
+        rewind_pass(s, now);
+        return;
+    }
+    if (now < s->done_at)
+        return;
+    if (s->done_attempts < s->cfg.robust) {
+        s->done_attempts++;
+        owe(s, TX_DONE);
+        s->done_at = now + uft_tm_round(adv_grtt(s));
+        if (!s->rewind_at && naks_pending(s))
+            s->rewind_at = now + uft_tm_round(adv_grtt(s));
+    } else if (!s->rewind_at) {
+        lose_remaining(s, D_ACTIVE, now, "No COMPLETE from");
+        start_file(s, now);
+    }
+}
+
+/* Run every timer that is due. */
+static void service(struct uft_server *s, uft_ts now)
+{
+    int guard;
+    /* a transition may make another timer due at once; a few steps settle it */
+    for (guard = 0; guard < 8 && !s->finished; guard++) {
+        enum phase before = s->phase;
+        size_t file_before = s->file_idx;
+        if (rounds_phase(s) && now >= s->round_at)
+            round_due(s, now);
+        else if (s->phase == PH_DATA)
+            data_timers(s, now);
+        if (s->phase == before && s->file_idx == file_before)
+            break;
+    }
+}
+
+/* ---------- receiving ---------- */
+
+static void measure_rtt(struct uft_server *s, struct dest *d, uint32_t hi, uint32_t lo, uft_ts now)
+{
+    uint64_t sent = uft_msg_tstamp_us(s->cfg.version, hi, lo), at = wall_us(s, now);
+    uft_ts rtt;
+    if (sent == 0 || sent > at)
+        return;
+    rtt = (at - sent) * 1000;
+    d->rtt = rtt < UFT_CLIENT_RTT_MIN_NS ? UFT_CLIENT_RTT_MIN_NS : rtt;
+    d->rtt_measured = true;
+}
+
+static void on_register(struct uft_server *s, struct dest *d, const struct uft_msg *m,
+                        const struct uft_peer *from, uft_ts now)
+{
+    d->peer = *from;
+    measure_rtt(s, d, m->u.reg.tstamp_hi, m->u.reg.tstamp_lo, now);
+    if (d->state == D_MUTE) {
+        d->state = D_ACTIVE;
+        logf_(s, 2, "Received REGISTER from client 0x%08X", d->id);
+        client_event(s, UFT_EV_CLIENT_REGISTERED, d, 0, NULL, now);
+    }
+    if (d->state == D_ACTIVE) {
+        /* a repeated REGISTER means our REG_CONF was lost: send another */
+        d->conf_sent = false;
+        if (!s->owed[TX_REG_CONF])
+            owe(s, TX_REG_CONF);
+    }
+    if (s->phase == PH_ANNOUNCE && !s->open_group && !s->late_wait) {
+        size_t i;
+        for (i = 0; i < s->n_dests; i++)
+            if (s->dests[i].state == D_MUTE)
+                return;
+        /* everyone is in: one GRTT for late answers, then go */
+        s->late_wait = true;
+        s->round_at = now + uft_tm_late_wait(s->grtt);
+    }
+}
+
+static void on_complete(struct uft_server *s, struct dest *d, const struct uft_msg *m, uft_ts now)
+{
+    const struct uft_complete *c = &m->u.complete;
+    if (s->phase == PH_COMPLETION && c->file_id == 0) {
+        if (!d->final_done)
+            logf_(s, 2, "Got COMPLETE from client 0x%08X", d->id);
+        d->final_done = true;
+        d->doneconf_owed = true;
+        if (!s->owed[TX_DONE_CONF])
+            owe(s, TX_DONE_CONF);
+        return;
+    }
+    if ((s->phase != PH_FILEINFO && s->phase != PH_DATA) || c->file_id != s->file_id)
+        return;
+    if (d->state != D_REGISTERED && d->state != D_ACTIVE && d->state != D_ACTIVE_NAK)
+        return;
+    d->state = D_DONE;
+    d->status = c->status;
+    if (c->status == UFT_COMP_NORMAL || c->status == UFT_COMP_OVERWRITE)
+        d->got_file = true;
+    {
+        struct uft_event ev = {.type = UFT_EV_FILE_RESULT, .client_id = d->id};
+        ev.file_id = s->file_id;
+        ev.status = c->status;
+        ev.count = s->files[s->file_idx].size;
+        ev.elapsed = now - s->file_start;
+        if (c->has_freespace)
+            ev.count = c->freespace.free_bytes;
+        emit(s, &ev);
+    }
+}
+
+static void on_status(struct uft_server *s, struct dest *d, const struct uft_msg *m, uft_ts now)
+{
+    const struct uft_status *st = &m->u.status;
+    uint32_t first, n, i, naks = 0, cur_sec, cur_idx;
+    if (s->phase != PH_DATA || st->file_id != s->file_id || st->section >= s->lay.sections)
+        return;
+    if (d->state != D_ACTIVE && d->state != D_ACTIVE_NAK)
+        return;
+    n = uft_layout_sec_blocks(&s->lay, st->section);
+    if (st->naks.len < (n + 7) / 8)
+        return;
+    if (s->block < s->lay.blocks) {
+        /* the section being sent is not finished: its NAKs are premature */
+        uft_layout_locate(&s->lay, s->block, &cur_sec, &cur_idx);
+        if (cur_sec == st->section)
+            return;
+    }
+    first = uft_layout_sec_first(&s->lay, st->section);
+    for (i = 0; i < n; i++) {
+        if (uft_bit_get(st->naks.p, i)) {
+            uft_bit_set(s->naks, first + i);
+            naks++;
+        }
+    }
+    if (naks == 0)
+        return;
+    d->state = D_ACTIVE_NAK;
+    if (naks * 100 / n > s->cfg.max_nak_pct && ++d->nak_exceed >= s->cfg.max_nak_cnt) {
+        queue_abort(s, d->id, NULL, "Excessive NAKs received");
+        d->state = D_ABORT;
+        return;
+    }
+    /* NAKs after the pass ended: repair after one round of collecting */
+    if (s->end_of_pass && !s->rewind_at)
+        s->rewind_at = now + uft_tm_round(adv_grtt(s));
+}
+
+static void on_abort(struct uft_server *s, struct dest *d, const struct uft_msg *m, uft_ts now)
+{
+    char text[UFT_ABORT_TEXT_LEN + 1];
+    size_t i;
+    memcpy(text, m->u.abort.text.p, m->u.abort.text.len);
+    text[m->u.abort.text.len] = '\0';
+    if (d->state == D_ABORT || d->state == D_LOST)
+        return;
+    d->state = D_ABORT;
+    logf_(s, 1, "Transfer aborted by client 0x%08X: %s", d->id, text);
+    client_event(s, UFT_EV_CLIENT_ABORT, d, UFT_RESULT_ABORTED, text, now);
+    if (!s->cfg.quit_on_error)
+        return;
+    queue_abort(s, 0, NULL, "A client dropped out, aborting all");
+    for (i = 0; i < s->n_dests; i++)
+        if (!failed(&s->dests[i]))
+            s->dests[i].state = D_ABORT;
+    finish(s, UFT_EXIT_DROPPED);
+}
+
+void uft_server_feed(struct uft_server *s, uft_ts now, const uint8_t *pkt, size_t len,
+                     const struct uft_peer *from)
+{
+    struct uft_msg m;
+    struct dest *d;
+    service(s, now);
+    if (s->finished || uft_msg_decode(pkt, len, &m) != 0 || m.hdr.version != s->cfg.version ||
+        m.hdr.group_id != s->cfg.group_id || m.hdr.group_inst != s->cfg.group_inst ||
+        m.hdr.src_id == s->cfg.server_id) {
+        s->st.rx_dropped++;
+        return;
+    }
+    d = find_dest(s, m.hdr.src_id);
+    if (!d && m.hdr.func == UFT_REGISTER && s->phase == PH_ANNOUNCE && s->open_group)
+        d = add_dest(s, m.hdr.src_id);
+    if (!d) {
+        /* UFTP tells a stranger it is not welcome, once per packet */
+        s->st.rx_dropped++;
+        if (m.hdr.func != UFT_ABORT)
+            queue_abort(s, m.hdr.src_id, from, "Not in host list");
+        return;
+    }
+    s->st.rx_packets++;
+    switch (m.hdr.func) {
+    case UFT_REGISTER:
+        on_register(s, d, &m, from, now);
+        break;
+    case UFT_FILEINFO_ACK:
+        if ((s->phase == PH_FILEINFO || s->phase == PH_DATA) &&
+            m.u.fileinfo_ack.file_id == s->file_id && d->state == D_REGISTERED) {
+            d->state = D_ACTIVE;
+            measure_rtt(s, d, m.u.fileinfo_ack.tstamp_hi, m.u.fileinfo_ack.tstamp_lo, now);
+        }
+        break;
+    case UFT_COMPLETE:
+        on_complete(s, d, &m, now);
+        break;
+    case UFT_STATUS:
+        on_status(s, d, &m, now);
+        break;
+    case UFT_ABORT:
+        if (m.u.abort.host == 0 || m.u.abort.host == s->cfg.server_id)
+            on_abort(s, d, &m, now);
+        break;
+    default:
+        s->st.rx_dropped++;
+        s->st.rx_packets--;
+        return;
+    }
+    if (s->phase == PH_FILEINFO && !any_state(s, D_REGISTERED, D_REGISTERED))
+        end_fileinfo(s, now);
+    if (s->phase == PH_COMPLETION && !s->late_wait) {
+        size_t i;
+        for (i = 0; i < s->n_dests; i++)
+            if (!failed(&s->dests[i]) && !s->dests[i].final_done)
+                return;
+        s->late_wait = true;
+        s->round_at = now + uft_tm_late_wait(s->grtt);
+    }
+}
+
+/* ---------- sending ---------- */
+
+static ssize_t pull_data(struct uft_server *s, uft_ts now, uint8_t *buf, size_t cap,
+                         struct uft_tx *tx)
+{
+    const struct uft_server_file *f = &s->files[s->file_idx];
+    uint32_t sec, idx, len = uft_layout_block_len(&s->lay, s->block);
+    struct uft_msg m;
+    ssize_t n;
+    int rc =
+        s->ops.read(s->ops.ctx, f->handle, uft_layout_offset(&s->lay, s->block), s->blockbuf, len);
+    if (rc) {
+        logf_(s, 0, "Cannot read %s: %s; abandoning it", f->name, uft_strerror(rc));
+        queue_abort(s, 0, NULL, "Server could not read the file");
+        lose_remaining(s, D_ACTIVE, now, "File unreadable for");
+        return 0;
+    }
+    uft_layout_locate(&s->lay, s->block, &sec, &idx);
+    memset(&m, 0, sizeof m);
+    fill_hdr(s, &m, UFT_FILESEG);
+    m.u.fileseg.file_id = s->file_id;
+    m.u.fileseg.section = (uint16_t)sec;
+    m.u.fileseg.sec_block = (uint16_t)idx;
+    m.u.fileseg.data.p = s->blockbuf;
+    m.u.fileseg.data.len = len;
+    n = finish_tx(s, &m, buf, cap, tx, UFT_DST_PRIVATE);
+    if (n < 0)
+        return n;
+    uft_bit_clear(s->naks, s->block);
+    while (s->block < s->lay.blocks && !uft_bit_get(s->naks, s->block))
+        s->block++;
+    if (s->block >= s->lay.blocks) {
+        s->end_of_pass = true;
+        s->done_at = now;
+    }
+    /* Pace by deadlines, not by "now + gap", so the average rate holds;
+     * after a stall, send at most a few packets back to back. */
+    s->next_data += s->gap;
+    if (s->next_data + 4 * s->gap < now)
+        s->next_data = now;
+    return n;
+}
+
+ssize_t uft_server_pull(struct uft_server *s, uft_ts now, uint8_t *buf, size_t cap,
+                        struct uft_tx *tx)
+{
+    int which;
+    memset(tx, 0, sizeof *tx);
+    service(s, now);
+    if (s->n_aborts)
+        return pull_abort(s, buf, cap, tx);
+    if (s->finished)
+        return 0;
+    for (which = 0; which < TX_LISTS; which++) {
+        while (s->owed[which]) {
+            struct uft_msg m;
+            bool due;
+            size_t n = collect(s, (enum txlist)which, &due);
+            if (!due)
+                continue;
+            build_list_msg(s, (enum txlist)which, n, &m, now);
+            return finish_tx(s, &m, buf, cap, tx,
+                             which == TX_ANNOUNCE ? UFT_DST_PUBLIC : UFT_DST_PRIVATE);
+        }
+    }
+    if (s->phase == PH_DATA && !s->end_of_pass && now >= s->next_data)
+        return pull_data(s, now, buf, cap, tx);
+    return 0;
+}
+
+uft_ts uft_server_deadline(const struct uft_server *s)
+{
+    uft_ts t = UFT_NEVER;
+    int which;
+    if (s->n_aborts)
+        return 0;
+    if (s->finished)
+        return UFT_NEVER;
+    for (which = 0; which < TX_LISTS; which++)
+        if (s->owed[which])
+            return 0;
+    if (rounds_phase(s))
+        t = s->round_at;
+    if (s->phase == PH_DATA) {
+        if (!s->end_of_pass)
+            t = s->next_data;
+        else {
+            t = s->done_at;
+            if (s->rewind_at && s->rewind_at < t)
+                t = s->rewind_at;
+        }
+        if (all_done(s))
+            t = 0;
+    }
+    return t;
+}
+
+bool uft_server_done(const struct uft_server *s, int *exit_code)
+{
+    if (s->finished && exit_code)
+        *exit_code = s->exit_code;
+    return s->finished && s->n_aborts == 0;
+}
+
+void uft_server_stats(const struct uft_server *s, struct uft_server_stats *st)
+{
+    *st = s->st;
+    st->clients = (uint32_t)s->n_dests;
+}
+
+/* ---------- life cycle ---------- */
+
+static int check_cfg(struct uft_server *s)
+{
+    struct uft_server_cfg *c = &s->cfg;
+    if (c->version == 0)
+        c->version = UFT_VER5;
+    if (c->robust == 0)
+        c->robust = UFT_ROBUST_DEFAULT;
+    if (!c->grtt_init)
+        c->grtt_init = UFT_GRTT_INIT_NS;
+    if (!c->grtt_min)
+        c->grtt_min = UFT_GRTT_MIN_NS;
+    if (!c->grtt_max)
+        c->grtt_max = UFT_GRTT_MAX_NS;
+    if (!c->max_passes)
+        c->max_passes = 65535;
+    if (!c->max_nak_cnt)
+        c->max_nak_cnt = 1;
+    if (c->max_nak_pct == 0 || c->max_nak_pct > 100)
+        c->max_nak_pct = 100;
+    if (c->version != UFT_VER5 && c->version != UFT_VER4) {
+        logf_(s, 0, "protocol version 0x%02x is not one ufcast speaks", c->version);
+        return UFT_E_INVAL;
+    }
+    if (c->block_len < 512 || c->block_len > 8800) {
+        logf_(s, 0, "block size %u is outside 512..8800", c->block_len);
+        return UFT_E_INVAL;
+    }
+    if (c->keytype != 0) {
+        logf_(s, 0, "encrypted sessions are not implemented yet; use key type none");
+        return UFT_E_INVAL;
+    }
+    if (c->n_clients > MAX_DESTS) {
+        logf_(s, 0, "%zu clients given; at most %d", c->n_clients, MAX_DESTS);
+        return UFT_E_INVAL;
+    }
+    return 0;
+}
+
+int uft_server_create(const struct uft_server_cfg *cfg, const struct uft_server_file *files,
+                      size_t n_files, const struct uft_server_ops *ops, uft_ts now,
+                      struct uft_server **out)
+{
+    struct uft_server *s;
+    size_t i;
+    int rc;
+    *out = NULL;
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return UFT_E_NOMEM;
+    s->cfg = *cfg;
+    s->ops = *ops;
+    if ((rc = check_cfg(s)))
+        goto fail;
+    rc = UFT_E_NOMEM;
+    s->open_group = cfg->n_clients == 0;
+    s->cap_dests = s->open_group ? MAX_DESTS : cfg->n_clients;
+    for (s->n_slots = 16; s->n_slots < 2 * s->cap_dests; s->n_slots *= 2)
+        ;
+    s->dests = calloc(s->cap_dests, sizeof *s->dests);
+    s->slots = calloc(s->n_slots, sizeof *s->slots);
+    s->files = calloc(n_files ? n_files : 1, sizeof *s->files);
+    s->idbuf = malloc(s->cfg.block_len);
+    s->blockbuf = malloc(s->cfg.block_len);
+    if (!s->dests || !s->slots || !s->files || !s->idbuf || !s->blockbuf)
+        goto fail;
+    memcpy(s->files, files, n_files * sizeof *files);
+    s->n_files = n_files;
+    for (i = 0; i < cfg->n_clients; i++)
+        if (!find_dest(s, cfg->clients[i]))
+            add_dest(s, cfg->clients[i]);
+    s->grtt = s->cfg.grtt_init;
+    /* payload + FILESEG header + UFTP header + UDP + IP */
+    s->gap = uft_tm_packet_gap((uint64_t)s->cfg.block_len + 8 + 16 + 8 + (cfg->ipv6 ? 40 : 20),
+                               s->cfg.rate);
+    s->phase = PH_ANNOUNCE;
+    s->round_at = now;
+    s->file_idx = (size_t)-1;
+    *out = s;
+    return 0;
+fail:
+    uft_server_free(s);
+    return rc;
+}
+
+void uft_server_free(struct uft_server *s)
+{
+    if (!s)
+        return;
+    free(s->dests);
+    free(s->slots);
+    free(s->files);
+    free(s->idbuf);
+    free(s->blockbuf);
+    free(s->naks);
+    free(s);
+}

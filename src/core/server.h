@@ -1,0 +1,98 @@
+/*
+ * The sending side of one UFTP session, without I/O: announce, register,
+ * then for each file FILEINFO, data passes with NAK repair, and at the
+ * end the completion exchange. It reads file data and reports progress
+ * through callbacks; the caller owns sockets and clocks.
+ *
+ * Not yet here (see the engine issue): encryption (a server configured
+ * with a key type is refused), TFMCC, proxies, restart.
+ */
+#ifndef UFT_SERVER_H
+#define UFT_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/session.h"
+
+struct uft_server;
+
+struct uft_server_cfg {
+    uint8_t version; /* UFT_VER5 (default when 0) or UFT_VER4 */
+    uint32_t server_id;
+    uint32_t group_id;
+    uint8_t group_inst;
+    uint16_t block_len;                   /* 512..8800 */
+    uint8_t robust;                       /* 10..50; 0 = 20 */
+    uft_ts grtt_init, grtt_min, grtt_max; /* 0 = UFTP's defaults */
+    int64_t rate;                         /* bytes per second; -1 = unpaced */
+    uint8_t flags;                        /* UFT_ANN_SYNC / UFT_ANN_PREVIEW */
+    bool ipv6;
+    uint8_t pub_addr[16], priv_addr[16];
+    const uint32_t *clients; /* closed group; NULL/0 = open group */
+    size_t n_clients;
+    uint16_t max_passes;  /* 0 = 65535 */
+    uint8_t max_nak_pct;  /* 0 with max_nak_cnt 0 = no limit (100) */
+    uint16_t max_nak_cnt; /* 0 = 1 */
+    bool quit_on_error;
+    uint64_t wall_base_us; /* wall-clock microseconds at now == 0 */
+    uint8_t keytype;       /* must be UFT_KEY_NONE for now */
+};
+
+/* One entry of the file list, in sending order. The strings and handle
+ * must outlive the server. */
+struct uft_server_file {
+    const char *name; /* name on the clients, relative or absolute */
+    uint8_t ftype;    /* enum uft_ftype */
+    uint64_t size;    /* regular files */
+    int64_t mtime;    /* seconds since the epoch */
+    const char *link; /* symlink target (UFT_FTYPE_LINK) */
+    void *handle;     /* passed to ops.read */
+};
+
+struct uft_server_ops {
+    void *ctx;
+    uft_event_fn event;
+    /* Read len bytes at off of the file behind handle into buf. 0 or a
+     * negative uft_err (the file is then abandoned for every client). */
+    int (*read)(void *ctx, void *handle, uint64_t off, uint8_t *buf, size_t len);
+};
+
+/* Create a session that starts announcing at now. Copies cfg and the file
+ * array (not the strings). UFT_E_INVAL for a bad configuration (with an
+ * UFT_EV_LOG event naming it), UFT_E_NOMEM. */
+int uft_server_create(const struct uft_server_cfg *cfg, const struct uft_server_file *files,
+                      size_t n_files, const struct uft_server_ops *ops, uft_ts now,
+                      struct uft_server **out);
+void uft_server_free(struct uft_server *s);
+
+/* A datagram from a client (or anyone). Malformed or foreign packets are
+ * dropped and counted. */
+void uft_server_feed(struct uft_server *s, uft_ts now, const uint8_t *pkt, size_t len,
+                     const struct uft_peer *from);
+
+/* The next datagram due at now: its length (written to buf) and where it
+ * goes; 0 when nothing is due; negative uft_err if cap is too small. */
+ssize_t uft_server_pull(struct uft_server *s, uft_ts now, uint8_t *buf, size_t cap,
+                        struct uft_tx *tx);
+
+/* When pull next has something to send (UFT_NEVER once finished). */
+uft_ts uft_server_deadline(const struct uft_server *s);
+
+/* True once the session is over; *exit_code gets UFTP's exit code. */
+bool uft_server_done(const struct uft_server *s, int *exit_code);
+
+/* Counters for tests and status output. */
+struct uft_server_stats {
+    uint64_t data_packets; /* FILESEG sent */
+    uint64_t ctrl_packets; /* everything else sent */
+    uint64_t rx_packets;   /* accepted from clients */
+    uint64_t rx_dropped;   /* malformed, foreign or out of phase */
+    uint32_t passes;       /* passes over the last regular file */
+    uint32_t clients;      /* known clients */
+};
+void uft_server_stats(const struct uft_server *s, struct uft_server_stats *st);
+
+#endif

@@ -1,0 +1,683 @@
+/*
+ * The simulator's engine: a binary heap of timed events (packet arrivals
+ * and session timers) on a virtual clock, driving the real server and
+ * client sessions from src/core. Multicast packets are shared, reference
+ * counted buffers; each client's copy is dropped, delayed, duplicated or
+ * queued by its own link model. A client checks each packet's payload
+ * against the source the first time that payload is written at a given
+ * offset (the bytes are shared, so one check covers every client that
+ * writes the same packet at the same place).
+ */
+#include "sim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/client.h"
+#include "core/msg.h"
+
+/* ---------- randomness ---------- */
+
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+struct rng {
+    uint64_t s;
+};
+
+static uint64_t rnd(struct rng *r)
+{
+    r->s += 0x9e3779b97f4a7c15ull;
+    return mix64(r->s);
+}
+
+static double rnd01(struct rng *r)
+{
+    return (double)(rnd(r) >> 11) / 9007199254740992.0;
+}
+
+uint8_t sim_content(uint64_t seed, uint32_t f, uint64_t off)
+{
+    uint64_t w = mix64(seed ^ ((uint64_t)f << 48) ^ (off >> 3));
+    return (uint8_t)(w >> (8 * (off & 7)));
+}
+
+/* ---------- packets and events ---------- */
+
+struct pkt {
+    uint32_t refs;
+    uint32_t len;
+    /* payload check cache: this packet's data verified for (file, off) */
+    int32_t checked_file;
+    uint64_t checked_off;
+    bool checked_ok;
+    uint8_t data[];
+};
+
+enum ev_kind { EV_DELIVER, EV_TIMER, EV_MCAST };
+
+struct event {
+    uint64_t t, seq;
+    uint32_t node; /* 0 = server, i = client i */
+    uint8_t kind;
+    struct pkt *pkt;
+    uint32_t *targets; /* EV_MCAST: the clients that get this packet now */
+    uint32_t n_targets;
+};
+
+struct heap {
+    struct event *v;
+    size_t n, cap;
+};
+
+static bool ev_less(const struct event *a, const struct event *b)
+{
+    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+static int heap_push(struct heap *h, struct event e)
+{
+    size_t i;
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 1024;
+        struct event *v = realloc(h->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        h->v = v;
+        h->cap = cap;
+    }
+    i = h->n++;
+    while (i > 0 && ev_less(&e, &h->v[(i - 1) / 2])) {
+        h->v[i] = h->v[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->v[i] = e;
+    return 0;
+}
+
+static struct event heap_pop(struct heap *h)
+{
+    struct event top = h->v[0], last = h->v[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < h->n && ev_less(&h->v[l], &last))
+            m = l;
+        if (l + 1 < h->n && ev_less(&h->v[l + 1], m == i ? &last : &h->v[m]))
+            m = l + 1;
+        if (m == i)
+            break;
+        h->v[i] = h->v[m];
+        i = m;
+    }
+    h->v[i] = last;
+    return top;
+}
+
+/* ---------- the world ---------- */
+
+struct cfile {
+    bool committed;
+    uint64_t bytes;
+};
+
+struct node {
+    struct uft_client *client; /* NULL for the server */
+    struct sim_link link;
+    bool ge_bad, joined, ended_ok, ended_bad, down;
+    uint64_t busy_until; /* downlink serialization */
+    uint64_t sched;      /* pending timer event, UINT64_MAX = none */
+    struct cfile *files;
+    uint64_t mismatches;
+    uint32_t server_files_ok;
+    bool server_failed;
+};
+
+struct world {
+    const struct sim_cfg *cfg;
+    struct rng rng;
+    struct heap heap;
+    uint64_t seq, now;
+    struct uft_server *server;
+    struct node *nodes; /* [0] server, [1..n] clients */
+    size_t n_nodes;
+    struct pkt *current; /* the packet being fed, for the payload cache */
+    bool uniform;        /* every client link is plain delay + loss */
+    uint32_t n_regular;
+    struct sim_result *res;
+};
+
+static struct pkt *pkt_new(const uint8_t *buf, size_t len)
+{
+    struct pkt *p = malloc(sizeof *p + len);
+    if (!p)
+        abort();
+    p->refs = 0;
+    p->len = (uint32_t)len;
+    p->checked_file = -1;
+    p->checked_off = 0;
+    p->checked_ok = false;
+    memcpy(p->data, buf, len);
+    return p;
+}
+
+static void pkt_unref(struct pkt *p)
+{
+    if (--p->refs == 0)
+        free(p);
+}
+
+static void schedule(struct world *w, uint64_t t, uint32_t node, uint8_t kind, struct pkt *p)
+{
+    struct event e = {t, w->seq++, node, kind, p, NULL, 0};
+    if (p)
+        p->refs++;
+    if (heap_push(&w->heap, e) != 0)
+        abort();
+    if (w->heap.n > w->res->max_queue)
+        w->res->max_queue = w->heap.n;
+}
+
+/* Does this packet survive the client's link? Updates burst state. */
+static bool link_passes(struct world *w, struct node *n)
+{
+    const struct sim_link *l = &n->link;
+    double p = l->loss;
+    if (n->down || (l->down_at_ns && w->now >= l->down_at_ns)) {
+        n->down = true;
+        return false;
+    }
+    if (l->ge_p > 0) {
+        if (n->ge_bad ? rnd01(&w->rng) < l->ge_r : rnd01(&w->rng) < l->ge_p)
+            n->ge_bad = !n->ge_bad;
+        if (n->ge_bad)
+            p = l->ge_loss_bad;
+    }
+    return !(p > 0 && rnd01(&w->rng) < p);
+}
+
+static void send_down(struct world *w, uint32_t node, struct pkt *p)
+{
+    struct node *n = &w->nodes[node];
+    const struct sim_link *l = &n->link;
+    uint64_t t = w->now, copies = 1, k;
+    if (!link_passes(w, n))
+        return;
+    if (l->dup > 0 && rnd01(&w->rng) < l->dup)
+        copies = 2;
+    if (l->rate_bps) {
+        uint64_t tx = (uint64_t)p->len * 1000000000ull / l->rate_bps;
+        uint64_t start = n->busy_until > t ? n->busy_until : t;
+        if (l->queue_pkts && (start - t) > tx * l->queue_pkts)
+            return; /* tail drop: the queue is full */
+        n->busy_until = start + tx;
+        t = n->busy_until;
+    }
+    for (k = 0; k < copies; k++) {
+        uint64_t j = l->jitter_ns ? rnd(&w->rng) % l->jitter_ns : 0;
+        schedule(w, t + l->delay_ns + j, node, EV_DELIVER, p);
+    }
+}
+
+static void send_up(struct world *w, uint32_t from, struct pkt *p)
+{
+    struct node *n = &w->nodes[from];
+    uint64_t j;
+    if (!link_passes(w, n))
+        return;
+    j = n->link.jitter_ns ? rnd(&w->rng) % n->link.jitter_ns : 0;
+    schedule(w, w->now + n->link.delay_ns + j, 0, EV_DELIVER, p);
+}
+
+/* Every client has the same plain link (delay and loss only): one event
+ * carries the packet to all the clients that did not lose it. */
+static void send_mcast_uniform(struct world *w, struct pkt *p, bool public_addr)
+{
+    struct event e;
+    size_t i;
+    uint32_t n = 0, *t = malloc((w->n_nodes) * sizeof *t);
+    if (!t)
+        abort();
+    for (i = 1; i < w->n_nodes; i++)
+        if ((public_addr || w->nodes[i].joined) && link_passes(w, &w->nodes[i]))
+            t[n++] = (uint32_t)i;
+    if (n == 0) {
+        free(t);
+        return;
+    }
+    memset(&e, 0, sizeof e);
+    e.t = w->now + w->cfg->link.delay_ns;
+    e.seq = w->seq++;
+    e.kind = EV_MCAST;
+    e.pkt = p;
+    e.targets = t;
+    e.n_targets = n;
+    p->refs++;
+    if (heap_push(&w->heap, e) != 0)
+        abort();
+}
+
+static struct uft_peer peer_of(uint32_t node)
+{
+    struct uft_peer pe;
+    memset(&pe, 0, sizeof pe);
+    pe.len = 4;
+    memcpy(pe.bytes, &node, 4);
+    return pe;
+}
+
+static uint32_t node_of(const struct uft_peer *pe)
+{
+    uint32_t node;
+    memcpy(&node, pe->bytes, 4);
+    return node;
+}
+
+/* ---------- callbacks: server ---------- */
+
+static int srv_read(void *ctx, void *handle, uint64_t off, uint8_t *buf, size_t len)
+{
+    struct world *w = ctx;
+    uint32_t f = (uint32_t)((uintptr_t)handle - 1);
+    size_t i;
+    for (i = 0; i < len; i++)
+        buf[i] = sim_content(w->cfg->seed, f, off + i);
+    return 0;
+}
+
+static void srv_event(void *ctx, const struct uft_event *ev)
+{
+    struct world *w = ctx;
+    struct node *n = NULL;
+    size_t i;
+    if (ev->type == UFT_EV_LOG) {
+        if (w->cfg->verbose > 1 || (w->cfg->verbose && ev->level <= 1))
+            fprintf(stderr, "[%.3f] server: %s\n", (double)w->now / 1e9, ev->text);
+        return;
+    }
+    if (ev->type == UFT_EV_PASS && w->cfg->verbose)
+        fprintf(stderr, "[%.3f] server: file %u pass %llu\n", (double)w->now / 1e9, ev->file_id,
+                (unsigned long long)ev->count);
+    if (ev->type == UFT_EV_FILE_START && w->cfg->verbose)
+        fprintf(stderr, "[%.3f] server: file %u start %s\n", (double)w->now / 1e9, ev->file_id,
+                ev->text);
+    if (ev->type != UFT_EV_FILE_RESULT && ev->type != UFT_EV_CLIENT_LOST &&
+        ev->type != UFT_EV_CLIENT_ABORT)
+        return;
+    /* clients are numbered from 1 so their ID is their node number */
+    i = ev->client_id;
+    if (i >= 1 && i < w->n_nodes)
+        n = &w->nodes[i];
+    if (!n)
+        return;
+    if (ev->type == UFT_EV_FILE_RESULT)
+        n->server_files_ok++;
+    else
+        n->server_failed = true;
+}
+
+/* ---------- callbacks: client storage ---------- */
+
+struct ccb {
+    struct world *w;
+    uint32_t node;
+};
+
+static int find_file(const struct sim_cfg *cfg, const char *name)
+{
+    size_t i;
+    for (i = 0; i < cfg->n_files; i++)
+        if (strcmp(cfg->files[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int cl_begin(void *ctx, const struct uft_rx_file *f, void **handle, uint64_t *free_bytes)
+{
+    struct ccb *cb = ctx;
+    int idx = find_file(cb->w->cfg, f->name);
+    if (idx < 0)
+        return UFT_COMP_REJECTED;
+    *free_bytes = 1ull << 40;
+    if (f->ftype != UFT_FTYPE_REG) {
+        cb->w->nodes[cb->node].files[idx].committed = true;
+        return UFT_COMP_NORMAL;
+    }
+    cb->w->nodes[cb->node].files[idx].bytes = 0;
+    *handle = (void *)(uintptr_t)(idx + 1);
+    return UFT_COMP_NORMAL;
+}
+
+static bool payload_ok(struct world *w, uint32_t f, uint64_t off, const uint8_t *data, size_t len)
+{
+    struct pkt *p = w->current;
+    bool shared = p && data >= p->data && data + len <= p->data + p->len;
+    size_t i;
+    if (shared && p->checked_file == (int32_t)f && p->checked_off == off)
+        return p->checked_ok;
+    for (i = 0; i < len; i++)
+        if (data[i] != sim_content(w->cfg->seed, f, off + i))
+            break;
+    if (shared) {
+        p->checked_file = (int32_t)f;
+        p->checked_off = off;
+        p->checked_ok = i == len;
+    }
+    return i == len;
+}
+
+static int cl_write(void *ctx, void *handle, uint64_t off, const uint8_t *data, size_t len)
+{
+    struct ccb *cb = ctx;
+    uint32_t f = (uint32_t)((uintptr_t)handle - 1);
+    struct node *n = &cb->w->nodes[cb->node];
+    if (!payload_ok(cb->w, f, off, data, len))
+        n->mismatches++;
+    n->files[f].bytes += len;
+    return 0;
+}
+
+static int cl_end(void *ctx, void *handle, bool commit)
+{
+    struct ccb *cb = ctx;
+    uint32_t f = (uint32_t)((uintptr_t)handle - 1);
+    if (commit)
+        cb->w->nodes[cb->node].files[f].committed = true;
+    return 0;
+}
+
+static void cl_event(void *ctx, const struct uft_event *ev)
+{
+    struct ccb *cb = ctx;
+    struct node *n = &cb->w->nodes[cb->node];
+    switch (ev->type) {
+    case UFT_EV_JOIN:
+        n->joined = true;
+        break;
+    case UFT_EV_LEAVE:
+        n->joined = false;
+        break;
+    case UFT_EV_SESSION_END:
+        if (ev->status == 0)
+            n->ended_ok = true;
+        else
+            n->ended_bad = true;
+        if (cb->w->cfg->verbose && ev->status)
+            fprintf(stderr, "[%.3f] client %u: session failed: %s\n", (double)cb->w->now / 1e9,
+                    cb->node, ev->text ? ev->text : "");
+        break;
+    case UFT_EV_LOG:
+        if (cb->w->cfg->verbose > 2)
+            fprintf(stderr, "[%.3f] client %u: %s\n", (double)cb->w->now / 1e9, cb->node, ev->text);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---------- driving the sessions ---------- */
+
+static void arm_timer(struct world *w, uint32_t node, uint64_t deadline)
+{
+    struct node *n = &w->nodes[node];
+    if (deadline == UFT_NEVER)
+        return;
+    if (deadline <= w->now)
+        deadline = w->now + 1; /* a session that owes nothing now: next tick */
+    if (deadline < n->sched) {
+        n->sched = deadline;
+        schedule(w, deadline, node, EV_TIMER, NULL);
+    }
+}
+
+static void run_server(struct world *w)
+{
+    static uint8_t buf[10000];
+    struct uft_tx tx;
+    ssize_t len;
+    while ((len = uft_server_pull(w->server, w->now, buf, sizeof buf, &tx)) > 0) {
+        struct pkt *p = pkt_new(buf, (size_t)len);
+        p->refs++; /* hold it while fanning out */
+        if (tx.dst == UFT_DST_PEER) {
+            uint32_t node = node_of(&tx.peer);
+            if (node >= 1 && node < w->n_nodes)
+                send_down(w, node, p);
+        } else if (w->uniform) {
+            send_mcast_uniform(w, p, tx.dst == UFT_DST_PUBLIC);
+        } else {
+            size_t i;
+            for (i = 1; i < w->n_nodes; i++)
+                if (tx.dst == UFT_DST_PUBLIC || w->nodes[i].joined)
+                    send_down(w, (uint32_t)i, p);
+        }
+        pkt_unref(p);
+    }
+    arm_timer(w, 0, uft_server_deadline(w->server));
+}
+
+static void run_client(struct world *w, uint32_t node)
+{
+    static uint8_t buf[10000];
+    struct node *n = &w->nodes[node];
+    struct uft_tx tx;
+    ssize_t len;
+    while ((len = uft_client_pull(n->client, w->now, buf, sizeof buf, &tx)) > 0) {
+        struct pkt *p = pkt_new(buf, (size_t)len);
+        p->refs++;
+        w->res->client_packets++;
+        if (tx.dst == UFT_DST_PEER && node_of(&tx.peer) == 0)
+            send_up(w, node, p);
+        pkt_unref(p);
+    }
+    arm_timer(w, node, uft_client_deadline(n->client));
+}
+
+static void handle_mcast(struct world *w, struct event *e)
+{
+    struct uft_peer from = peer_of(0);
+    uint32_t i;
+    w->current = e->pkt;
+    for (i = 0; i < e->n_targets; i++) {
+        struct node *n = &w->nodes[e->targets[i]];
+        if (!n->down)
+            uft_client_feed(n->client, w->now, e->pkt->data, e->pkt->len, &from);
+    }
+    w->current = NULL;
+    for (i = 0; i < e->n_targets; i++)
+        run_client(w, e->targets[i]);
+    free(e->targets);
+    pkt_unref(e->pkt);
+}
+
+static void handle(struct world *w, struct event *e)
+{
+    struct node *n = &w->nodes[e->node];
+    if (e->kind == EV_MCAST) {
+        handle_mcast(w, e);
+        return;
+    }
+    if (e->kind == EV_TIMER) {
+        if (e->t != n->sched)
+            return; /* superseded by an earlier timer */
+        n->sched = UINT64_MAX;
+    } else {
+        struct uft_peer from = peer_of(0); /* clients hear from the server */
+        w->current = e->pkt;
+        if (e->node == 0) {
+            /* the sender's node number travels in the packet's src_id */
+            from = peer_of(uft_get_u32(e->pkt->data + 4));
+            uft_server_feed(w->server, w->now, e->pkt->data, e->pkt->len, &from);
+        } else if (!n->down) {
+            uft_client_feed(n->client, w->now, e->pkt->data, e->pkt->len, &from);
+        }
+        w->current = NULL;
+        pkt_unref(e->pkt);
+    }
+    if (e->node == 0)
+        run_server(w);
+    else
+        run_client(w, e->node);
+}
+
+static bool all_clients_idle(const struct world *w)
+{
+    size_t i;
+    for (i = 1; i < w->n_nodes; i++) {
+        struct uft_client_stats st;
+        uft_client_stats(w->nodes[i].client, &st);
+        if (st.sessions)
+            return false;
+    }
+    return true;
+}
+
+/* ---------- a run ---------- */
+
+static int setup(struct world *w, const struct sim_cfg *cfg, struct ccb **cbs, uint32_t **ids,
+                 struct uft_server_file **files)
+{
+    struct uft_server_ops sops = {w, srv_event, srv_read};
+    struct uft_server_cfg scfg = cfg->server;
+    size_t i;
+    w->n_nodes = cfg->n_clients + 1;
+    w->uniform = !cfg->links && !cfg->link.rate_bps && !cfg->link.jitter_ns && cfg->link.dup == 0 &&
+                 !cfg->link.down_at_ns;
+    w->nodes = calloc(w->n_nodes, sizeof *w->nodes);
+    *cbs = calloc(w->n_nodes, sizeof **cbs);
+    *ids = calloc(cfg->n_clients + 1, sizeof **ids);
+    *files = calloc(cfg->n_files + 1, sizeof **files);
+    if (!w->nodes || !*cbs || !*ids || !*files)
+        return -1;
+    for (i = 0; i < cfg->n_files; i++) {
+        (*files)[i].name = cfg->files[i].name;
+        (*files)[i].ftype = cfg->files[i].ftype;
+        (*files)[i].size = cfg->files[i].size;
+        (*files)[i].link = cfg->files[i].link;
+        (*files)[i].mtime = 1700000000;
+        (*files)[i].handle = (void *)(uintptr_t)(i + 1);
+        if (cfg->files[i].ftype == UFT_FTYPE_REG)
+            w->n_regular++;
+    }
+    for (i = 0; i < w->n_nodes; i++) {
+        struct node *n = &w->nodes[i];
+        n->sched = UINT64_MAX;
+        if (i == 0)
+            continue;
+        n->link = cfg->links ? cfg->links[i - 1] : cfg->link;
+        n->files = calloc(cfg->n_files + 1, sizeof *n->files);
+        (*cbs)[i].w = w;
+        (*cbs)[i].node = (uint32_t)i;
+        (*ids)[i - 1] = (uint32_t)i;
+        {
+            struct uft_client_cfg ccfg = {.client_id = (uint32_t)i, .max_sessions = 2};
+            struct uft_client_ops cops = {&(*cbs)[i], cl_event, cl_begin, cl_write, cl_end};
+            if (!n->files || uft_client_create(&ccfg, &cops, &n->client) != 0)
+                return -1;
+        }
+    }
+    if (!cfg->open_group) {
+        scfg.clients = *ids;
+        scfg.n_clients = cfg->n_clients;
+    }
+    scfg.server_id = 0x7f000000u; /* not a client node number */
+    return uft_server_create(&scfg, *files, cfg->n_files, &sops, 0, &w->server) ? -1 : 0;
+}
+
+static void judge(struct world *w, const struct sim_cfg *cfg, struct sim_result *res)
+{
+    struct uft_server_stats st;
+    size_t i, f;
+    for (i = 1; i < w->n_nodes; i++) {
+        struct node *n = &w->nodes[i];
+        bool exact = n->mismatches == 0;
+        for (f = 0; f < cfg->n_files; f++) {
+            const struct sim_file *sf = &cfg->files[f];
+            if (!n->files[f].committed ||
+                (sf->ftype == UFT_FTYPE_REG && n->files[f].bytes != sf->size))
+                exact = false;
+        }
+        res->mismatches += n->mismatches;
+        if (n->ended_ok && exact)
+            res->clients_ok++;
+        else if (n->ended_ok)
+            res->clients_bad++;
+        else
+            res->clients_failed++;
+        if (n->server_failed)
+            res->server_failed++;
+        else if (n->server_files_ok == cfg->n_files)
+            res->server_ok++;
+    }
+    uft_server_stats(w->server, &st);
+    res->data_packets = st.data_packets;
+    res->ctrl_packets = st.ctrl_packets;
+    res->passes = st.passes;
+    for (f = 0; f < cfg->n_files; f++)
+        if (cfg->files[f].ftype == UFT_FTYPE_REG)
+            res->blocks_needed +=
+                (cfg->files[f].size + cfg->server.block_len - 1) / cfg->server.block_len;
+}
+
+int sim_run(const struct sim_cfg *cfg, struct sim_result *res)
+{
+    struct world w;
+    struct ccb *cbs = NULL;
+    uint32_t *ids = NULL;
+    struct uft_server_file *files = NULL;
+    uint64_t limit = cfg->time_limit_ns ? cfg->time_limit_ns : 86400ull * 1000000000ull;
+    size_t i;
+    unsigned idle_checks = 0;
+    int rc = -1;
+    memset(&w, 0, sizeof w);
+    memset(res, 0, sizeof *res);
+    w.cfg = cfg;
+    w.res = res;
+    w.rng.s = cfg->seed;
+    if (setup(&w, cfg, &cbs, &ids, &files) != 0)
+        goto out;
+    run_server(&w);
+    while (w.heap.n > 0) {
+        struct event e = heap_pop(&w.heap);
+        if (e.t > limit) {
+            if (e.pkt)
+                pkt_unref(e.pkt);
+            free(e.targets);
+            break;
+        }
+        w.now = e.t;
+        handle(&w, &e);
+        if (!res->ended && uft_server_done(w.server, &res->exit_code)) {
+            res->ended = true;
+            res->end_ns = w.now;
+        }
+        /* checking every client is O(n): do it now and then */
+        if (res->ended && (++idle_checks % 1024) == 0 && all_clients_idle(&w))
+            break;
+    }
+    judge(&w, cfg, res);
+    rc = 0;
+out:
+    while (w.heap.n > 0) {
+        struct event e = heap_pop(&w.heap);
+        if (e.pkt)
+            pkt_unref(e.pkt);
+        free(e.targets);
+    }
+    free(w.heap.v);
+    for (i = 0; w.nodes && i < w.n_nodes; i++) {
+        uft_client_free(w.nodes[i].client);
+        free(w.nodes[i].files);
+    }
+    uft_server_free(w.server);
+    free(w.nodes);
+    free(cbs);
+    free(ids);
+    free(files);
+    return rc;
+}

@@ -1,0 +1,73 @@
+/*
+ * A deterministic discrete-event network for the protocol engine: one
+ * server, N clients, per-client links with delay, jitter (reordering),
+ * random and bursty (Gilbert-Elliott) loss, duplication, and a downlink
+ * rate with a bounded queue. Everything random comes from one seed; the
+ * same seed replays the same run. File content is a function of the seed,
+ * the file and the offset, so clients check every byte as it arrives and
+ * 10,000 clients need no copies of the data.
+ */
+#ifndef UFT_SIM_H
+#define UFT_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/server.h"
+
+struct sim_link {
+    uint64_t delay_ns;   /* one way */
+    uint64_t jitter_ns;  /* extra uniform delay in [0, jitter): reorders */
+    double loss;         /* independent loss probability */
+    double ge_p, ge_r;   /* Gilbert-Elliott: P(good->bad), P(bad->good); 0 = off */
+    double ge_loss_bad;  /* loss probability in the bad state */
+    double dup;          /* duplication probability */
+    uint64_t rate_bps;   /* downlink bytes/s; 0 = unlimited */
+    size_t queue_pkts;   /* downlink queue limit (rate-limited links) */
+    uint64_t down_at_ns; /* the client vanishes at this time (0 = never) */
+};
+
+struct sim_file {
+    const char *name;
+    uint8_t ftype;
+    uint64_t size;
+    const char *link;
+};
+
+struct sim_cfg {
+    uint64_t seed;
+    size_t n_clients;
+    struct sim_link link;   /* every client's link ... */
+    struct sim_link *links; /* ... or one per client (NULL: use link) */
+    const struct sim_file *files;
+    size_t n_files;
+    struct uft_server_cfg server; /* ids, group, block size, rate, ... */
+    bool open_group;              /* else the server lists every client */
+    uint64_t time_limit_ns;       /* virtual time limit (0: 24 hours) */
+    int verbose;
+};
+
+struct sim_result {
+    int exit_code;         /* the server's */
+    bool ended;            /* the server finished within the limit */
+    uint64_t end_ns;       /* virtual time it finished */
+    size_t clients_ok;     /* session ended well, every file exact */
+    size_t clients_failed; /* reported failed by themselves */
+    size_t clients_bad;    /* claimed success without the right bytes */
+    size_t server_ok;      /* clients the server saw finish every file */
+    size_t server_failed;  /* clients the server reports lost/aborted */
+    uint64_t data_packets, ctrl_packets, client_packets;
+    uint64_t blocks_needed; /* sum over regular files of their blocks */
+    uint64_t mismatches;    /* bytes that differed from the source */
+    uint64_t max_queue;     /* largest event queue seen */
+    uint32_t passes;
+};
+
+/* Run one simulation. Returns 0, or -1 on a setup error. */
+int sim_run(const struct sim_cfg *cfg, struct sim_result *res);
+
+/* The content byte of file f at offset off for a seed. */
+uint8_t sim_content(uint64_t seed, uint32_t f, uint64_t off);
+
+#endif
