@@ -49,4 +49,14 @@ TYPES
     cp "$root/tests/vectors/$rel" "$out/fuzz_packet/$name"
     cp "$root/tests/vectors/$rel" "$out/fuzz_$type/$name"
 done
+# Whole-session seeds: what client 1 and the server receive in a few
+# simulator runs (SIM_TRACE writes the fuzz_*_session input format).
+trace=$(mktemp -d)
+for sc in open3 reorder vanish; do
+    SIM_TRACE="$trace" "$build/tests/sim/uft_sim" "$sc" 7 >/dev/null
+    mkdir -p "$out/fuzz_client_session" "$out/fuzz_server_session"
+    mv "$trace/client_7" "$out/fuzz_client_session/sim_$sc"
+    mv "$trace/server_7" "$out/fuzz_server_session/sim_$sc"
+done
+rm -rf "$trace"
 echo "seed-corpus: $(find "$out" -type f | wc -l) files in $out"

@@ -283,9 +283,12 @@ static void begin_file(struct uft_client *c, struct csession *s, const struct uf
     int st;
     drop_file(c, s);
     memset(&rx, 0, sizeof rx);
-    memcpy(name, f->name.p, f->name.len);
+    /* names are at most 255 words (1020 bytes); an empty one has no bytes */
+    if (f->name.len)
+        memcpy(name, f->name.p, f->name.len);
     name[f->name.len] = '\0';
-    memcpy(link, f->link.p ? (const char *)f->link.p : "", f->link.len);
+    if (f->link.len)
+        memcpy(link, f->link.p, f->link.len);
     link[f->link.len] = '\0';
     rx.group_id = s->group_id;
     rx.group_inst = s->inst;

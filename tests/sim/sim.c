@@ -139,7 +139,17 @@ struct node {
     bool server_failed;
 };
 
+/* SIM_TRACE=DIR: record what client 1 and the server receive, in the
+ * fuzz_*_session input format (time step in 10 ms, length, datagram),
+ * up to 64 KB each, as seeds for those fuzz targets. */
+struct trace {
+    FILE *f;
+    uint64_t last;
+    size_t bytes;
+};
+
 struct world {
+    struct trace tr_client, tr_server;
     const struct sim_cfg *cfg;
     struct rng rng;
     struct heap heap;
@@ -152,6 +162,21 @@ struct world {
     uint32_t n_regular;
     struct sim_result *res;
 };
+
+static void trace(struct trace *t, uint64_t now, const struct pkt *p)
+{
+    uint64_t step = (now - t->last) / 10000000;
+    uint8_t h[3];
+    if (!t->f || t->bytes + p->len + 3 > 65536)
+        return;
+    h[0] = (uint8_t)(step > 255 ? 255 : step);
+    h[1] = (uint8_t)(p->len >> 8);
+    h[2] = (uint8_t)p->len;
+    fwrite(h, 1, 3, t->f);
+    fwrite(p->data, 1, p->len, t->f);
+    t->bytes += p->len + 3;
+    t->last = now;
+}
 
 static struct pkt *pkt_new(const uint8_t *buf, size_t len)
 {
@@ -485,6 +510,8 @@ static void handle_mcast(struct world *w, struct event *e)
     w->current = e->pkt;
     for (i = 0; i < e->n_targets; i++) {
         struct node *n = &w->nodes[e->targets[i]];
+        if (e->targets[i] == 1)
+            trace(&w->tr_client, w->now, e->pkt);
         if (!n->down)
             uft_client_feed(n->client, w->now, e->pkt->data, e->pkt->len, &from);
     }
@@ -512,8 +539,12 @@ static void handle(struct world *w, struct event *e)
         if (e->node == 0) {
             /* the sender's node number travels in the packet's src_id */
             from = peer_of(uft_get_u32(e->pkt->data + 4));
+            if (node_of(&from) <= 3)
+                trace(&w->tr_server, w->now, e->pkt);
             uft_server_feed(w->server, w->now, e->pkt->data, e->pkt->len, &from);
         } else if (!n->down) {
+            if (e->node == 1)
+                trace(&w->tr_client, w->now, e->pkt);
             uft_client_feed(n->client, w->now, e->pkt->data, e->pkt->len, &from);
         }
         w->current = NULL;
@@ -641,6 +672,15 @@ int sim_run(const struct sim_cfg *cfg, struct sim_result *res)
     w.rng.s = cfg->seed;
     if (setup(&w, cfg, &cbs, &ids, &files) != 0)
         goto out;
+    if (getenv("SIM_TRACE")) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/client_%llu", getenv("SIM_TRACE"),
+                 (unsigned long long)cfg->seed);
+        w.tr_client.f = fopen(path, "wb");
+        snprintf(path, sizeof path, "%s/server_%llu", getenv("SIM_TRACE"),
+                 (unsigned long long)cfg->seed);
+        w.tr_server.f = fopen(path, "wb");
+    }
     run_server(&w);
     while (w.heap.n > 0) {
         struct event e = heap_pop(&w.heap);
@@ -670,6 +710,10 @@ out:
         free(e.targets);
     }
     free(w.heap.v);
+    if (w.tr_client.f)
+        fclose(w.tr_client.f);
+    if (w.tr_server.f)
+        fclose(w.tr_server.f);
     for (i = 0; w.nodes && i < w.n_nodes; i++) {
         uft_client_free(w.nodes[i].client);
         free(w.nodes[i].files);

@@ -1,0 +1,153 @@
+/*
+ * libFuzzer harness for whole sessions, not just decoders. The input is a
+ * sequence of records: one byte of time step (in units of 10 ms), two
+ * bytes of length, then a datagram. Each datagram is fed to a client
+ * (FUZZ_CLIENT) or a server (FUZZ_SERVER) session with in-memory storage,
+ * and after each one the session's timers run and every datagram it wants
+ * to send is pulled. Besides memory errors, it checks that the storage
+ * callbacks are used in order (no write to a closed file, no file left
+ * open at the end) and that once drained, a session's next deadline lies
+ * in the future.
+ * The seed corpus comes from the simulator (SIM_TRACE, see scenarios.c).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/client.h"
+#include "core/msg.h"
+#include "core/server.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint8_t out[10000];
+
+#if defined(FUZZ_CLIENT)
+static int open_files;
+
+static int st_begin(void *ctx, const struct uft_rx_file *f, void **handle, uint64_t *free_bytes)
+{
+    (void)ctx;
+    *free_bytes = 12345;
+    if (f->ftype != UFT_FTYPE_REG || !f->name || strstr(f->name, ".."))
+        return f->ftype == UFT_FTYPE_REG ? UFT_COMP_REJECTED : UFT_COMP_NORMAL;
+    open_files++;
+    *handle = &open_files;
+    return UFT_COMP_NORMAL;
+}
+
+static int st_write(void *ctx, void *handle, uint64_t off, const uint8_t *p, size_t len)
+{
+    (void)ctx;
+    (void)off;
+    if (handle != &open_files || open_files <= 0 || (len && !p))
+        abort();
+    return 0;
+}
+
+static int st_end(void *ctx, void *handle, bool commit)
+{
+    (void)ctx;
+    (void)commit;
+    if (handle != &open_files || open_files <= 0)
+        abort();
+    open_files--;
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* client 1 of the simulator, so its traces make a good seed corpus */
+    struct uft_client_cfg cfg = {.client_id = 1, .max_sessions = 4};
+    struct uft_client_ops ops = {NULL, NULL, st_begin, st_write, st_end};
+    struct uft_peer from = {4, {1, 2, 3, 4}};
+    struct uft_client *c;
+    struct uft_tx tx;
+    uft_ts now = 1000000000;
+    size_t pos = 0;
+    int pulls;
+    open_files = 0;
+    if (uft_client_create(&cfg, &ops, &c) != 0)
+        return 0;
+    while (pos + 3 <= size) {
+        size_t len = (size_t)data[pos + 1] << 8 | data[pos + 2];
+        now += (uft_ts)data[pos] * 10000000;
+        pos += 3;
+        if (len > size - pos)
+            len = size - pos;
+        uft_client_feed(c, now, data + pos, len, &from);
+        pos += len;
+        for (pulls = 0; pulls < 10000 && uft_client_pull(c, now, out, sizeof out, &tx) > 0;)
+            pulls++;
+        /* with nothing left to send, the next deadline lies ahead: a
+         * deadline in the past would spin the event loop */
+        if (pulls < 10000 && uft_client_deadline(c) <= now)
+            abort();
+    }
+    uft_client_shutdown(c, now);
+    while (uft_client_pull(c, now, out, sizeof out, &tx) > 0)
+        ;
+    uft_client_free(c);
+    if (open_files != 0)
+        abort(); /* a file left open */
+    return 0;
+}
+
+#elif defined(FUZZ_SERVER)
+static int srv_read(void *ctx, void *handle, uint64_t off, uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    (void)handle;
+    memset(buf, (int)(off & 0xff), len);
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const uint32_t clients[] = {1, 2, 3}; /* the simulator's node numbers */
+    static const struct uft_server_file files[] = {
+        {"a.bin", UFT_FTYPE_REG, 40000, 1, NULL, NULL},
+        {"dir", UFT_FTYPE_DIR, 0, 1, NULL, NULL},
+        {"empty", UFT_FTYPE_REG, 0, 1, NULL, NULL},
+    };
+    struct uft_server_cfg cfg;
+    struct uft_server_ops ops = {NULL, NULL, srv_read};
+    struct uft_peer from = {4, {5, 6, 7, 8}};
+    struct uft_server *s;
+    struct uft_tx tx;
+    uft_ts now = 0;
+    size_t pos = 0;
+    int pulls;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.server_id = 0x7f000000; /* as in the simulator */
+    cfg.group_id = 0x1234abcd;
+    cfg.block_len = 1300;
+    cfg.rate = -1;
+    cfg.robust = 10;
+    cfg.grtt_init = 10000000;
+    /* the first byte picks an open or a closed group */
+    if (size > 0 && (data[0] & 1)) {
+        cfg.clients = clients;
+        cfg.n_clients = 3;
+    }
+    if (uft_server_create(&cfg, files, 3, &ops, now, &s) != 0)
+        return 0;
+    while (pos + 3 <= size) {
+        size_t len = (size_t)data[pos + 1] << 8 | data[pos + 2];
+        now += (uft_ts)data[pos] * 10000000;
+        pos += 3;
+        if (len > size - pos)
+            len = size - pos;
+        uft_server_feed(s, now, data + pos, len, &from);
+        pos += len;
+        for (pulls = 0; pulls < 100000 && uft_server_pull(s, now, out, sizeof out, &tx) > 0;)
+            pulls++;
+        if (pulls < 100000 && uft_server_deadline(s) <= now)
+            abort(); /* a deadline in the past would spin the event loop */
+    }
+    uft_server_free(s);
+    return 0;
+}
+#else
+#error "build with FUZZ_CLIENT or FUZZ_SERVER"
+#endif
