@@ -20,6 +20,7 @@
 #include "core/layout.h"
 #include "core/msg.h"
 #include "core/quant.h"
+#include "core/tfmcc.h"
 
 #define MAX_PENDING_ABORTS 16
 
@@ -70,6 +71,12 @@ struct csession {
     /* end of session */
     bool owe_final;
     uft_ts final_resend, final_giveup;
+
+    /* TFMCC feedback (cc_type == UFT_CC_TFMCC) */
+    uint8_t cc_type;
+    struct uft_tfmcc_rx *cc;
+    int64_t gsize;
+    bool owe_cc_ack;
 };
 
 struct pending_abort {
@@ -145,6 +152,8 @@ static void end_session(struct uft_client *c, struct csession *s, bool ok, const
 {
     struct uft_event ev = {.type = UFT_EV_SESSION_END, .status = ok ? 0 : 1, .text = why};
     drop_file(c, s);
+    free(s->cc);
+    s->cc = NULL;
     if (s->joined) {
         struct uft_event lv = {.type = UFT_EV_LEAVE, .addr = s->priv, .ipv6 = s->v6};
         emit(c, s, &lv);
@@ -193,8 +202,8 @@ static bool zero_addr(const uint8_t *a, size_t n)
     return true;
 }
 
-static void on_announce(struct uft_client *c, const struct uft_msg *m, const struct uft_peer *from,
-                        uft_ts now)
+static void on_announce(struct uft_client *c, const struct uft_msg *m, size_t len,
+                        const struct uft_peer *from, uft_ts now)
 {
     const struct uft_announce *a = &m->u.announce;
     struct csession *s = find_session(c, m->hdr.group_id, m->hdr.group_inst);
@@ -235,6 +244,19 @@ static void on_announce(struct uft_client *c, const struct uft_msg *m, const str
     s->last_rx = s->start = now;
     s->echo_us = uft_msg_tstamp_us(s->version, a->tstamp_hi, a->tstamp_lo);
     s->echo_rx = now;
+    s->cc_type = a->cc_type;
+    if (s->cc_type == UFT_CC_TFMCC) {
+        uint32_t ip = s->v6 ? 40 : 20;
+        s->cc = malloc(sizeof *s->cc);
+        if (!s->cc) {
+            s->phase = C_FREE;
+            return;
+        }
+        uft_tfmcc_rx_init(s->cc, m->hdr.seq, (uint32_t)len + 8 + ip,
+                          (uint32_t)s->block_len + 8 + 8 + UFT_HDR_LEN + 8 + ip, now);
+        s->cc->echo_us = s->echo_us;
+        s->cc->echo_rx = now;
+    }
     s->owe_register = true;
     s->next_register = now + uft_tm_register_resend(s->grtt);
     s->giveup_at = now + uft_tm_register_giveup(s->grtt, s->robust);
@@ -313,6 +335,10 @@ static void begin_file(struct uft_client *c, struct csession *s, const struct uf
     s->nak_at = 0;
     s->fi_echo_us = uft_msg_tstamp_us(s->version, f->tstamp_hi, f->tstamp_lo);
     s->fi_rx = now;
+    if (s->cc) {
+        s->cc->echo_us = s->fi_echo_us;
+        s->cc->echo_rx = now;
+    }
     if (f->ftype == UFT_FTYPE_REG && uft_layout_init(&s->lay, f->fsize, s->block_len) != 0) {
         st = UFT_COMP_REJECTED;
     } else {
@@ -381,12 +407,61 @@ static void arm_naks(struct csession *s, uint32_t from, uint32_t to, uft_ts at)
     s->nak_at = at;
 }
 
+/* A number in (0, 1] for the feedback backoff. The core has no random
+ * source; mixing the client ID, the time and the round spreads clients
+ * as well, and keeps the simulator reproducible. */
+static double unit_random(const struct uft_client *c, const struct csession *s, uft_ts now)
+{
+    uint64_t x = ((uint64_t)c->cfg.client_id << 32) ^ now ^ ((uint64_t)s->cc->cc_seq << 17);
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return ((double)(x >> 11) + 1.0) / 9007199254740992.0;
+}
+
+/* CONG_CTRL: the RTT the server measured for us, whether we are the CLR
+ * (then we answer at once), and the feedback round. */
+static void on_cong_ctrl(struct uft_client *c, struct csession *s, const struct uft_msg *m,
+                         uft_ts now)
+{
+    const struct uft_cong_ctrl *cc = &m->u.cong_ctrl;
+    size_t i;
+    bool mine = false, clr = false;
+    double rtt = 0;
+    if (!s->cc)
+        return;
+    s->cc->echo_us = uft_msg_tstamp_us(s->version, cc->tstamp_hi, cc->tstamp_lo);
+    s->cc->echo_rx = now;
+    for (i = 0; i < cc->items.n; i++) {
+        struct uft_cc_item it = uft_cc_items_get(&cc->items, i);
+        if (it.id == c->cfg.client_id) {
+            mine = true;
+            clr = it.flags & UFT_CC_CLR;
+            rtt = uft_unquant_grtt(it.rtt);
+            break;
+        }
+    }
+    s->cc->is_clr = clr;
+    if (mine) {
+        /* UFTP smooths slowly for the CLR, quickly for the others */
+        s->cc->rtt_s = clr ? 0.9 * s->cc->rtt_s + 0.1 * rtt : 0.5 * s->cc->rtt_s + 0.5 * rtt;
+        if (clr)
+            s->owe_cc_ack = true;
+    }
+    uft_tfmcc_rx_round(s->cc, cc->cc_seq, uft_unquant_rate(cc->cc_rate), now, s->grtt, s->gsize,
+                       unit_random(c, s, now));
+}
+
 static void on_fileseg(struct uft_client *c, struct csession *s, const struct uft_msg *m,
                        uft_ts now)
 {
     const struct uft_fileseg *f = &m->u.fileseg;
     uint32_t block, want;
     int rc;
+    if (s->cc && f->has_tfmcc)
+        uft_tfmcc_rx_round(s->cc, f->tfmcc.cc_seq, uft_unquant_rate(f->tfmcc.cc_rate), now, s->grtt,
+                           s->gsize, unit_random(c, s, now));
     if (s->phase != C_RECEIVING || f->file_id != s->file_id || f->section >= s->lay.sections ||
         f->sec_block >= uft_layout_sec_blocks(&s->lay, f->section))
         return;
@@ -498,7 +573,7 @@ void uft_client_feed(struct uft_client *c, uft_ts now, const uint8_t *pkt, size_
     }
     if (m.hdr.func == UFT_ANNOUNCE) {
         c->st.rx_packets++;
-        on_announce(c, &m, from, now);
+        on_announce(c, &m, len, from, now);
         return;
     }
     s = find_session(c, m.hdr.group_id, m.hdr.group_inst);
@@ -509,7 +584,14 @@ void uft_client_feed(struct uft_client *c, uft_ts now, const uint8_t *pkt, size_
     c->st.rx_packets++;
     s->last_rx = now;
     s->grtt = (uft_ts)(uft_unquant_grtt(m.hdr.grtt) * 1e9);
+    s->gsize = uft_unquant_gsize(m.hdr.gsize);
+    if (s->cc && m.hdr.func != UFT_KEYINFO && m.hdr.func != UFT_ABORT)
+        uft_tfmcc_rx_packet(s->cc, m.hdr.seq, (uint32_t)len + 8 + (s->v6 ? 40 : 20), false, now,
+                            s->grtt);
     switch (m.hdr.func) {
+    case UFT_CONG_CTRL:
+        on_cong_ctrl(c, s, &m, now);
+        break;
     case UFT_REG_CONF:
         if (s->phase == C_REGISTERED && ids_have(&m.u.reg_conf.ids, c->cfg.client_id)) {
             s->phase = C_MIDGROUP;
@@ -562,6 +644,10 @@ static void session_timers(struct uft_client *c, struct csession *s, uft_ts now)
             s->status_owed = true;
             s->status_cursor = s->nak_from;
         }
+        if (s->cc && !s->cc->is_clr && s->cc->fb_at && now >= s->cc->fb_at) {
+            s->cc->fb_at = 0;
+            s->owe_cc_ack = true;
+        }
         return;
     case C_FINAL:
         if (now >= s->final_giveup) {
@@ -588,7 +674,8 @@ static void service(struct uft_client *c, uft_ts now)
 static uft_ts session_deadline(const struct csession *s)
 {
     uft_ts t = UFT_NEVER;
-    if (s->owe_register || s->owe_ack || s->owe_complete || s->status_owed || s->owe_final)
+    if (s->owe_register || s->owe_ack || s->owe_complete || s->status_owed || s->owe_final ||
+        s->owe_cc_ack)
         return 0;
     switch (s->phase) {
     case C_REGISTERED:
@@ -599,6 +686,8 @@ static uft_ts session_deadline(const struct csession *s)
         t = s->last_rx + uft_tm_client_idle(s->grtt, s->robust);
         if (s->nak_at && s->nak_at < t)
             t = s->nak_at;
+        if (s->cc && !s->cc->is_clr && s->cc->fb_at && s->cc->fb_at < t)
+            t = s->cc->fb_at;
         break;
     case C_FINAL:
         t = s->final_resend < s->final_giveup ? s->final_resend : s->final_giveup;
@@ -636,8 +725,21 @@ static void fill_hdr(struct uft_client *c, struct csession *s, struct uft_msg *m
     m->hdr.group_inst = s->inst;
 }
 
+/* EXT_TFMCC_ACK_INFO: our rate, round, flags and the echoed timestamp. */
+static void fill_cc_ack(struct uft_client *c, struct csession *s, struct uft_ext_tfmcc_ack *a,
+                        uft_ts now)
+{
+    struct uft_tfmcc_rx *r = s->cc;
+    a->flags = (uint8_t)((r->slowstart ? UFT_CC_START : 0) | (r->rtt_s > 0 ? UFT_CC_RTT : 0));
+    a->cc_seq = r->cc_seq;
+    a->cc_rate = uft_quant_rate(uft_tfmcc_rx_rate(r, now, s->grtt));
+    a->client_id = c->cfg.client_id;
+    uft_msg_tstamp_set(s->version, r->echo_us + (now - r->echo_rx) / 1000, &a->tstamp_hi,
+                       &a->tstamp_lo);
+}
+
 /* Build the next STATUS owed, or return false when the range is done. */
-static bool next_status(struct uft_client *c, struct csession *s, struct uft_msg *m)
+static bool next_status(struct uft_client *c, struct csession *s, struct uft_msg *m, uft_ts now)
 {
     while (s->status_cursor <= s->nak_to && s->status_cursor < s->lay.sections) {
         uint32_t sec = s->status_cursor++, n = uft_layout_sec_blocks(&s->lay, sec);
@@ -657,6 +759,10 @@ static bool next_status(struct uft_client *c, struct csession *s, struct uft_msg
         m->u.status.section = (uint16_t)sec;
         m->u.status.naks.p = c->scratch;
         m->u.status.naks.len = bytes;
+        if (s->cc) {
+            m->u.status.has_tfmcc = true;
+            fill_cc_ack(c, s, &m->u.status.tfmcc, now);
+        }
         c->st.status_sent++;
         c->st.naks_sent += missing;
         return true;
@@ -696,9 +802,18 @@ static bool session_reply(struct uft_client *c, struct csession *s, uft_ts now, 
         }
         return true;
     }
-    if (s->status_owed && s->phase == C_RECEIVING && next_status(c, s, m))
+    if (s->status_owed && s->phase == C_RECEIVING && next_status(c, s, m, now))
         return true;
     s->status_owed = false;
+    if (s->owe_cc_ack) {
+        s->owe_cc_ack = false;
+        if (s->cc && s->phase != C_FINAL) {
+            fill_hdr(c, s, m, UFT_CC_ACK);
+            m->u.cc_ack.has_tfmcc = true;
+            fill_cc_ack(c, s, &m->u.cc_ack.tfmcc, now);
+            return true;
+        }
+    }
     if (s->owe_final) {
         s->owe_final = false;
         fill_hdr(c, s, m, UFT_COMPLETE);
@@ -785,9 +900,11 @@ void uft_client_free(struct uft_client *c)
     unsigned i;
     if (!c)
         return;
-    for (i = 0; c->sess && i < c->cfg.max_sessions; i++)
+    for (i = 0; c->sess && i < c->cfg.max_sessions; i++) {
         if (c->sess[i].phase != C_FREE)
             drop_file(c, &c->sess[i]);
+        free(c->sess[i].cc);
+    }
     free(c->sess);
     free(c->scratch);
     free(c);

@@ -5,8 +5,8 @@
  * sends STATUS with NAKs at the protocol's times, and reports COMPLETE.
  *
  * Not yet here (see the engine issue): encryption (an encrypted ANNOUNCE
- * is answered with an ABORT that says so), proxies, TFMCC feedback,
- * restart of partial files.
+ * is answered with an ABORT that says so), proxies, restart of partial
+ * files, ECN marks (the feed carries no TOS byte yet).
  */
 #ifndef UFT_CLIENT_H
 #define UFT_CLIENT_H

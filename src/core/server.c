@@ -13,89 +13,15 @@
  */
 #include "core/server.h"
 
+#include "core/server_int.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
-#include "core/layout.h"
-#include "core/msg.h"
 #include "core/quant.h"
-
-#define MAX_DESTS  100000
-#define MAX_ABORTS 32
-
-enum dstate { D_MUTE, D_REGISTERED, D_ACTIVE, D_ACTIVE_NAK, D_DONE, D_LOST, D_ABORT };
-enum phase { PH_ANNOUNCE, PH_FILEINFO, PH_DATA, PH_COMPLETION, PH_FINISHED };
-/* Lists the transmit plan can owe, in the order they go out. */
-enum txlist { TX_REG_CONF, TX_FILEINFO, TX_DONE_CONF, TX_DONE, TX_ANNOUNCE, TX_LISTS };
-
-struct dest {
-    uint32_t id;
-    uint8_t state;
-    uint8_t status; /* COMPLETE status of the current file */
-    bool conf_sent; /* REG_CONF already sent for its last REGISTER */
-    bool rtt_measured;
-    bool final_done;    /* its COMPLETE for the whole session arrived */
-    bool doneconf_owed; /* a DONE_CONF is owed for that COMPLETE */
-    bool got_file;      /* received at least one file */
-    uint16_t nak_exceed;
-    uft_ts rtt;
-    struct uft_peer peer;
-};
-
-struct pending_abort {
-    uint32_t host;
-    bool to_peer;
-    struct uft_peer peer;
-    char text[80];
-};
-
-struct uft_server {
-    struct uft_server_cfg cfg;
-    struct uft_server_file *files;
-    size_t n_files;
-    struct uft_server_ops ops;
-
-    struct dest *dests;
-    size_t n_dests, cap_dests;
-    uint32_t *slots; /* open-addressing index: id -> dest index + 1 */
-    size_t n_slots;
-    bool open_group;
-
-    enum phase phase;
-    uft_ts grtt, gap;
-    bool grtt_set;
-    uint16_t seq;
-    unsigned attempt;
-    uft_ts round_at;
-    bool late_wait;
-
-    bool owed[TX_LISTS];
-    size_t cursor[TX_LISTS];
-    bool sent_any[TX_LISTS];
-    uint8_t *idbuf;
-
-    /* the current file */
-    size_t file_idx;
-    uint16_t file_id;
-    struct uft_layout lay;
-    uint8_t *naks;
-    uint32_t block;
-    bool end_of_pass;
-    uint32_t pass;
-    uft_ts next_data, rewind_at, done_at, file_start;
-    unsigned done_attempts;
-    uint8_t *blockbuf;
-
-    struct pending_abort aborts[MAX_ABORTS];
-    size_t n_aborts;
-
-    bool finished;
-    int exit_code;
-    struct uft_server_stats st;
-};
 
 /* ---------- events ---------- */
 
@@ -106,10 +32,7 @@ static void emit(struct uft_server *s, struct uft_event *ev)
         s->ops.event(s->ops.ctx, ev);
 }
 
-static void logf_(struct uft_server *s, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void logf_(struct uft_server *s, int level, const char *fmt, ...)
+void uft_srv_log(struct uft_server *s, int level, const char *fmt, ...)
 {
     struct uft_event ev = {.type = UFT_EV_LOG, .level = level};
     char text[256];
@@ -170,19 +93,21 @@ static struct dest *add_dest(struct uft_server *s, uint32_t id)
     return d;
 }
 
-static bool failed(const struct dest *d)
+bool uft_srv_failed(const struct dest *d)
 {
     return d->state == D_LOST || d->state == D_ABORT || d->state == D_MUTE;
 }
 
 /* ---------- packet building ---------- */
 
-static uft_ts adv_grtt(const struct uft_server *s)
+uft_ts uft_srv_adv_grtt(const struct uft_server *s)
 {
-    return uft_tm_adv_grtt(s->grtt, s->gap);
+    uft_ts base = uft_tm_adv_grtt(s->grtt, s->gap);
+    /* under TFMCC it only grows within a feedback round */
+    return s->adv_grtt_cc > base ? s->adv_grtt_cc : base;
 }
 
-static void fill_hdr(struct uft_server *s, struct uft_msg *m, uint8_t func)
+void uft_srv_fill_hdr(struct uft_server *s, struct uft_msg *m, uint8_t func)
 {
     m->hdr.version = s->cfg.version;
     m->hdr.func = func;
@@ -190,17 +115,17 @@ static void fill_hdr(struct uft_server *s, struct uft_msg *m, uint8_t func)
     m->hdr.src_id = s->cfg.server_id;
     m->hdr.group_id = s->cfg.group_id;
     m->hdr.group_inst = s->cfg.group_inst;
-    m->hdr.grtt = uft_quant_grtt((double)adv_grtt(s) / 1e9);
+    m->hdr.grtt = uft_quant_grtt((double)uft_srv_adv_grtt(s) / 1e9);
     m->hdr.gsize = uft_quant_gsize((int64_t)s->n_dests);
 }
 
-static uint64_t wall_us(const struct uft_server *s, uft_ts now)
+uint64_t uft_srv_wall_us(const struct uft_server *s, uft_ts now)
 {
     return s->cfg.wall_base_us + now / 1000;
 }
 
-static ssize_t finish_tx(struct uft_server *s, const struct uft_msg *m, uint8_t *buf, size_t cap,
-                         struct uft_tx *tx, enum uft_dst dst)
+ssize_t uft_srv_finish_tx(struct uft_server *s, const struct uft_msg *m, uint8_t *buf, size_t cap,
+                          struct uft_tx *tx, enum uft_dst dst)
 {
     ssize_t n = uft_msg_encode(m, buf, cap);
     if (n < 0)
@@ -231,7 +156,7 @@ static bool list_takes(struct uft_server *s, enum txlist which, struct dest *d)
         return true;
     case TX_DONE:
         if (s->phase == PH_COMPLETION)
-            return !failed(d) && !d->final_done;
+            return !uft_srv_failed(d) && !d->final_done;
         return d->state == D_ACTIVE || d->state == D_ACTIVE_NAK;
     case TX_ANNOUNCE:
         return d->state == D_MUTE;
@@ -278,18 +203,18 @@ static void build_list_msg(struct uft_server *s, enum txlist which, size_t n, st
     memset(m, 0, sizeof *m);
     switch (which) {
     case TX_REG_CONF:
-        fill_hdr(s, m, UFT_REG_CONF);
+        uft_srv_fill_hdr(s, m, UFT_REG_CONF);
         m->u.reg_conf.ids = ids;
         break;
     case TX_FILEINFO:
-        fill_hdr(s, m, UFT_FILEINFO);
+        uft_srv_fill_hdr(s, m, UFT_FILEINFO);
         m->u.fileinfo.file_id = s->file_id;
         m->u.fileinfo.ftype = f->ftype;
         m->u.fileinfo.fsize = f->ftype == UFT_FTYPE_REG ? f->size : 0;
         m->u.fileinfo.ftstamp_hi =
             s->cfg.version == UFT_VER5 ? (uint16_t)((uint64_t)f->mtime >> 32) : 0;
         m->u.fileinfo.ftstamp_lo = (uint32_t)f->mtime;
-        uft_msg_tstamp_set(s->cfg.version, wall_us(s, now), &m->u.fileinfo.tstamp_hi,
+        uft_msg_tstamp_set(s->cfg.version, uft_srv_wall_us(s, now), &m->u.fileinfo.tstamp_hi,
                            &m->u.fileinfo.tstamp_lo);
         m->u.fileinfo.name.p = (const uint8_t *)f->name;
         m->u.fileinfo.name.len = strlen(f->name);
@@ -300,23 +225,23 @@ static void build_list_msg(struct uft_server *s, enum txlist which, size_t n, st
         m->u.fileinfo.ids = ids;
         break;
     case TX_DONE_CONF:
-        fill_hdr(s, m, UFT_DONE_CONF);
+        uft_srv_fill_hdr(s, m, UFT_DONE_CONF);
         m->u.done_conf.ids = ids;
         break;
     case TX_DONE:
-        fill_hdr(s, m, UFT_DONE);
+        uft_srv_fill_hdr(s, m, UFT_DONE);
         m->u.done.file_id = s->phase == PH_COMPLETION ? 0 : s->file_id;
         m->u.done.section =
             (uint16_t)(s->phase == PH_COMPLETION || s->lay.sections == 0 ? 0 : s->lay.sections - 1);
         m->u.done.ids = ids;
         break;
     case TX_ANNOUNCE:
-        fill_hdr(s, m, UFT_ANNOUNCE);
+        uft_srv_fill_hdr(s, m, UFT_ANNOUNCE);
         m->u.announce.flags = (uint8_t)(s->cfg.flags | (s->cfg.ipv6 ? UFT_ANN_IPV6 : 0));
         m->u.announce.robust = s->cfg.robust;
-        m->u.announce.cc_type = UFT_CC_NONE;
+        m->u.announce.cc_type = s->cfg.cc_type;
         m->u.announce.blocksize = s->cfg.block_len;
-        uft_msg_tstamp_set(s->cfg.version, wall_us(s, now), &m->u.announce.tstamp_hi,
+        uft_msg_tstamp_set(s->cfg.version, uft_srv_wall_us(s, now), &m->u.announce.tstamp_hi,
                            &m->u.announce.tstamp_lo);
         memcpy(m->u.announce.pub_addr, s->cfg.pub_addr, 16);
         memcpy(m->u.announce.priv_addr, s->cfg.priv_addr, 16);
@@ -333,11 +258,11 @@ static ssize_t pull_abort(struct uft_server *s, uint8_t *buf, size_t cap, struct
     struct uft_msg m;
     ssize_t n;
     memset(&m, 0, sizeof m);
-    fill_hdr(s, &m, UFT_ABORT);
+    uft_srv_fill_hdr(s, &m, UFT_ABORT);
     m.u.abort.host = a->host;
     m.u.abort.text.p = (const uint8_t *)a->text;
     m.u.abort.text.len = strlen(a->text);
-    n = finish_tx(s, &m, buf, cap, tx, a->to_peer ? UFT_DST_PEER : UFT_DST_PRIVATE);
+    n = uft_srv_finish_tx(s, &m, buf, cap, tx, a->to_peer ? UFT_DST_PEER : UFT_DST_PRIVATE);
     if (n > 0) {
         tx->peer = a->peer;
         memmove(&s->aborts[0], &s->aborts[1], (s->n_aborts - 1) * sizeof s->aborts[0]);
@@ -370,7 +295,7 @@ static void recalc_grtt(struct uft_server *s)
     size_t i;
     for (i = 0; i < s->n_dests; i++) {
         const struct dest *d = &s->dests[i];
-        if (!failed(d) && d->rtt_measured && d->rtt > max_rtt)
+        if (!uft_srv_failed(d) && d->rtt_measured && d->rtt > max_rtt)
             max_rtt = d->rtt;
     }
     s->grtt = uft_tm_grtt_update(s->grtt, max_rtt, s->cfg.grtt_min, s->cfg.grtt_max, s->grtt_set);
@@ -398,7 +323,7 @@ static void start_completion(struct uft_server *s, uft_ts now)
     s->round_at = now;
     for (i = 0; i < s->n_dests; i++)
         s->dests[i].final_done = false;
-    logf_(s, 2, "Starting completion phase");
+    uft_srv_log(s, 2, "Starting completion phase");
 }
 
 static void start_file(struct uft_server *s, uft_ts now);
@@ -410,10 +335,15 @@ static void lose_remaining(struct uft_server *s, uint8_t from_state, uft_ts now,
         struct dest *d = &s->dests[i];
         if (d->state == from_state || (from_state == D_ACTIVE && d->state == D_ACTIVE_NAK)) {
             d->state = D_LOST;
-            logf_(s, 1, "%s 0x%08X", why, d->id);
+            uft_srv_log(s, 1, "%s 0x%08X", why, d->id);
             client_event(s, UFT_EV_CLIENT_LOST, d, UFT_RESULT_LOST, why, now);
         }
     }
+}
+
+void uft_srv_lose_active(struct uft_server *s, uft_ts now, const char *why)
+{
+    lose_remaining(s, D_ACTIVE, now, why);
 }
 
 static bool any_state(const struct uft_server *s, uint8_t a, uint8_t b)
@@ -434,7 +364,7 @@ static void end_announce(struct uft_server *s, uft_ts now)
             client_event(s, UFT_EV_CLIENT_LOST, &s->dests[i], UFT_RESULT_LOST,
                          "no REGISTER received", now);
     if (!any_state(s, D_ACTIVE, D_ACTIVE)) {
-        logf_(s, 0, "Announce timed out: no client registered");
+        uft_srv_log(s, 0, "Announce timed out: no client registered");
         finish(s, UFT_EXIT_NO_REGISTER);
         return;
     }
@@ -449,7 +379,7 @@ static void start_data(struct uft_server *s, uft_ts now)
     free(s->naks);
     s->naks = malloc(bytes);
     if (!s->naks) {
-        logf_(s, 0, "Out of memory for the NAK list of file %u", s->file_id);
+        uft_srv_log(s, 0, "Out of memory for the NAK list of file %u", s->file_id);
         finish(s, UFT_EXIT_DROPPED);
         return;
     }
@@ -465,6 +395,8 @@ static void start_data(struct uft_server *s, uft_ts now)
     s->done_at = now;
     s->done_attempts = 0;
     s->st.passes = 1;
+    if (s->cfg.cc_type == UFT_CC_TFMCC)
+        uft_srv_cc_start(s, now);
 }
 
 static void end_fileinfo(struct uft_server *s, uft_ts now)
@@ -476,7 +408,7 @@ static void end_fileinfo(struct uft_server *s, uft_ts now)
     for (i = 0; i < s->n_dests; i++)
         any = any || s->dests[i].state == D_ACTIVE || s->dests[i].state == D_DONE;
     if (!any) {
-        logf_(s, 0, "No client answered FILEINFO for file %u", s->file_id);
+        uft_srv_log(s, 0, "No client answered FILEINFO for file %u", s->file_id);
         finish(s, UFT_EXIT_NO_FILEINFO);
         return;
     }
@@ -498,13 +430,13 @@ static void start_file(struct uft_server *s, uft_ts now)
     f = &s->files[s->file_idx];
     s->file_id = (uint16_t)(s->file_id + 1 == 0 ? 1 : s->file_id + 1);
     if (uft_layout_init(&s->lay, f->ftype == UFT_FTYPE_REG ? f->size : 0, s->cfg.block_len)) {
-        logf_(s, 0, "Skipping %s: too large for block size %u", f->name, s->cfg.block_len);
+        uft_srv_log(s, 0, "Skipping %s: too large for block size %u", f->name, s->cfg.block_len);
         start_file(s, now);
         return;
     }
     for (i = 0; i < s->n_dests; i++) {
         struct dest *d = &s->dests[i];
-        if (!failed(d)) {
+        if (!uft_srv_failed(d)) {
             d->state = D_REGISTERED;
             d->status = 0;
             d->nak_exceed = 0;
@@ -617,6 +549,8 @@ static bool naks_pending(const struct uft_server *s)
 
 static void data_timers(struct uft_server *s, uft_ts now)
 {
+    if (s->cfg.cc_type == UFT_CC_TFMCC)
+        uft_srv_cc_timers(s, now);
     if (all_done(s)) {
         start_file(s, now);
         return;
@@ -632,9 +566,9 @@ static void data_timers(struct uft_server *s, uft_ts now)
     if (s->done_attempts < s->cfg.robust) {
         s->done_attempts++;
         owe(s, TX_DONE);
-        s->done_at = now + uft_tm_round(adv_grtt(s));
+        s->done_at = now + uft_tm_round(uft_srv_adv_grtt(s));
         if (!s->rewind_at && naks_pending(s))
-            s->rewind_at = now + uft_tm_round(adv_grtt(s));
+            s->rewind_at = now + uft_tm_round(uft_srv_adv_grtt(s));
     } else if (!s->rewind_at) {
         lose_remaining(s, D_ACTIVE, now, "No COMPLETE from");
         start_file(s, now);
@@ -662,7 +596,7 @@ static void service(struct uft_server *s, uft_ts now)
 
 static void measure_rtt(struct uft_server *s, struct dest *d, uint32_t hi, uint32_t lo, uft_ts now)
 {
-    uint64_t sent = uft_msg_tstamp_us(s->cfg.version, hi, lo), at = wall_us(s, now);
+    uint64_t sent = uft_msg_tstamp_us(s->cfg.version, hi, lo), at = uft_srv_wall_us(s, now);
     uft_ts rtt;
     if (sent == 0 || sent > at)
         return;
@@ -678,7 +612,7 @@ static void on_register(struct uft_server *s, struct dest *d, const struct uft_m
     measure_rtt(s, d, m->u.reg.tstamp_hi, m->u.reg.tstamp_lo, now);
     if (d->state == D_MUTE) {
         d->state = D_ACTIVE;
-        logf_(s, 2, "Received REGISTER from client 0x%08X", d->id);
+        uft_srv_log(s, 2, "Received REGISTER from client 0x%08X", d->id);
         client_event(s, UFT_EV_CLIENT_REGISTERED, d, 0, NULL, now);
     }
     if (d->state == D_ACTIVE) {
@@ -703,7 +637,7 @@ static void on_complete(struct uft_server *s, struct dest *d, const struct uft_m
     const struct uft_complete *c = &m->u.complete;
     if (s->phase == PH_COMPLETION && c->file_id == 0) {
         if (!d->final_done)
-            logf_(s, 2, "Got COMPLETE from client 0x%08X", d->id);
+            uft_srv_log(s, 2, "Got COMPLETE from client 0x%08X", d->id);
         d->final_done = true;
         d->doneconf_owed = true;
         if (!s->owed[TX_DONE_CONF])
@@ -764,7 +698,7 @@ static void on_status(struct uft_server *s, struct dest *d, const struct uft_msg
     }
     /* NAKs after the pass ended: repair after one round of collecting */
     if (s->end_of_pass && !s->rewind_at)
-        s->rewind_at = now + uft_tm_round(adv_grtt(s));
+        s->rewind_at = now + uft_tm_round(uft_srv_adv_grtt(s));
 }
 
 static void on_abort(struct uft_server *s, struct dest *d, const struct uft_msg *m, uft_ts now)
@@ -776,13 +710,13 @@ static void on_abort(struct uft_server *s, struct dest *d, const struct uft_msg 
     if (d->state == D_ABORT || d->state == D_LOST)
         return;
     d->state = D_ABORT;
-    logf_(s, 1, "Transfer aborted by client 0x%08X: %s", d->id, text);
+    uft_srv_log(s, 1, "Transfer aborted by client 0x%08X: %s", d->id, text);
     client_event(s, UFT_EV_CLIENT_ABORT, d, UFT_RESULT_ABORTED, text, now);
     if (!s->cfg.quit_on_error)
         return;
     queue_abort(s, 0, NULL, "A client dropped out, aborting all");
     for (i = 0; i < s->n_dests; i++)
-        if (!failed(&s->dests[i]))
+        if (!uft_srv_failed(&s->dests[i]))
             s->dests[i].state = D_ABORT;
     finish(s, UFT_EXIT_DROPPED);
 }
@@ -825,7 +759,14 @@ void uft_server_feed(struct uft_server *s, uft_ts now, const uint8_t *pkt, size_
         on_complete(s, d, &m, now);
         break;
     case UFT_STATUS:
+        if (m.u.status.has_tfmcc && s->cfg.cc_type == UFT_CC_TFMCC && s->phase == PH_DATA &&
+            m.u.status.file_id == s->file_id)
+            uft_srv_cc_feedback(s, d, &m.u.status.tfmcc, now);
         on_status(s, d, &m, now);
+        break;
+    case UFT_CC_ACK:
+        if (m.u.cc_ack.has_tfmcc && s->cfg.cc_type == UFT_CC_TFMCC && s->phase == PH_DATA)
+            uft_srv_cc_feedback(s, d, &m.u.cc_ack.tfmcc, now);
         break;
     case UFT_ABORT:
         if (m.u.abort.host == 0 || m.u.abort.host == s->cfg.server_id)
@@ -841,7 +782,7 @@ void uft_server_feed(struct uft_server *s, uft_ts now, const uint8_t *pkt, size_
     if (s->phase == PH_COMPLETION && !s->late_wait) {
         size_t i;
         for (i = 0; i < s->n_dests; i++)
-            if (!failed(&s->dests[i]) && !s->dests[i].final_done)
+            if (!uft_srv_failed(&s->dests[i]) && !s->dests[i].final_done)
                 return;
         s->late_wait = true;
         s->round_at = now + uft_tm_late_wait(s->grtt);
@@ -860,20 +801,26 @@ static ssize_t pull_data(struct uft_server *s, uft_ts now, uint8_t *buf, size_t 
     int rc =
         s->ops.read(s->ops.ctx, f->handle, uft_layout_offset(&s->lay, s->block), s->blockbuf, len);
     if (rc) {
-        logf_(s, 0, "Cannot read %s: %s; abandoning it", f->name, uft_strerror(rc));
+        uft_srv_log(s, 0, "Cannot read %s: %s; abandoning it", f->name, uft_strerror(rc));
         queue_abort(s, 0, NULL, "Server could not read the file");
         lose_remaining(s, D_ACTIVE, now, "File unreadable for");
         return 0;
     }
     uft_layout_locate(&s->lay, s->block, &sec, &idx);
     memset(&m, 0, sizeof m);
-    fill_hdr(s, &m, UFT_FILESEG);
+    uft_srv_fill_hdr(s, &m, UFT_FILESEG);
     m.u.fileseg.file_id = s->file_id;
     m.u.fileseg.section = (uint16_t)sec;
     m.u.fileseg.sec_block = (uint16_t)idx;
     m.u.fileseg.data.p = s->blockbuf;
     m.u.fileseg.data.len = len;
-    n = finish_tx(s, &m, buf, cap, tx, UFT_DST_PRIVATE);
+    if (s->cfg.cc_type == UFT_CC_TFMCC) {
+        m.u.fileseg.has_tfmcc = true;
+        m.u.fileseg.tfmcc.send_rate = uft_quant_rate(s->cc.rate);
+        m.u.fileseg.tfmcc.cc_seq = s->cc.cc_seq;
+        m.u.fileseg.tfmcc.cc_rate = uft_quant_rate(s->cc.supp_rate);
+    }
+    n = uft_srv_finish_tx(s, &m, buf, cap, tx, UFT_DST_PRIVATE);
     if (n < 0)
         return n;
     uft_bit_clear(s->naks, s->block);
@@ -909,10 +856,12 @@ ssize_t uft_server_pull(struct uft_server *s, uft_ts now, uint8_t *buf, size_t c
             if (!due)
                 continue;
             build_list_msg(s, (enum txlist)which, n, &m, now);
-            return finish_tx(s, &m, buf, cap, tx,
-                             which == TX_ANNOUNCE ? UFT_DST_PUBLIC : UFT_DST_PRIVATE);
+            return uft_srv_finish_tx(s, &m, buf, cap, tx,
+                                     which == TX_ANNOUNCE ? UFT_DST_PUBLIC : UFT_DST_PRIVATE);
         }
     }
+    if (s->phase == PH_DATA && s->cc_owed)
+        return uft_srv_cc_pull(s, now, buf, cap, tx);
     if (s->phase == PH_DATA && !s->end_of_pass && now >= s->next_data)
         return pull_data(s, now, buf, cap, tx);
     return 0;
@@ -939,8 +888,10 @@ uft_ts uft_server_deadline(const struct uft_server *s)
             if (s->rewind_at && s->rewind_at < t)
                 t = s->rewind_at;
         }
-        if (all_done(s))
+        if (all_done(s) || s->cc_owed)
             t = 0;
+        if (s->cfg.cc_type == UFT_CC_TFMCC && uft_srv_cc_deadline(s) < t)
+            t = uft_srv_cc_deadline(s);
     }
     return t;
 }
@@ -980,19 +931,24 @@ static int check_cfg(struct uft_server *s)
     if (c->max_nak_pct == 0 || c->max_nak_pct > 100)
         c->max_nak_pct = 100;
     if (c->version != UFT_VER5 && c->version != UFT_VER4) {
-        logf_(s, 0, "protocol version 0x%02x is not one ufcast speaks", c->version);
+        uft_srv_log(s, 0, "protocol version 0x%02x is not one ufcast speaks", c->version);
         return UFT_E_INVAL;
     }
     if (c->block_len < 512 || c->block_len > 8800) {
-        logf_(s, 0, "block size %u is outside 512..8800", c->block_len);
+        uft_srv_log(s, 0, "block size %u is outside 512..8800", c->block_len);
+        return UFT_E_INVAL;
+    }
+    if (c->cc_type != UFT_CC_NONE && c->cc_type != UFT_CC_TFMCC) {
+        uft_srv_log(s, 0, "congestion control type %u is not supported; use none or tfmcc",
+                    c->cc_type);
         return UFT_E_INVAL;
     }
     if (c->keytype != 0) {
-        logf_(s, 0, "encrypted sessions are not implemented yet; use key type none");
+        uft_srv_log(s, 0, "encrypted sessions are not implemented yet; use key type none");
         return UFT_E_INVAL;
     }
     if (c->n_clients > MAX_DESTS) {
-        logf_(s, 0, "%zu clients given; at most %d", c->n_clients, MAX_DESTS);
+        uft_srv_log(s, 0, "%zu clients given; at most %d", c->n_clients, MAX_DESTS);
         return UFT_E_INVAL;
     }
     return 0;
@@ -1031,9 +987,10 @@ int uft_server_create(const struct uft_server_cfg *cfg, const struct uft_server_
         if (!find_dest(s, cfg->clients[i]))
             add_dest(s, cfg->clients[i]);
     s->grtt = s->cfg.grtt_init;
-    /* payload + FILESEG header + UFTP header + UDP + IP */
-    s->gap = uft_tm_packet_gap((uint64_t)s->cfg.block_len + 8 + 16 + 8 + (cfg->ipv6 ? 40 : 20),
-                               s->cfg.rate);
+    /* payload + FILESEG header [+ TFMCC extension] + UFTP header + UDP + IP */
+    s->packet_size = (uint32_t)s->cfg.block_len + 8 + (cfg->cc_type == UFT_CC_TFMCC ? 8 : 0) + 16 +
+                     8 + (cfg->ipv6 ? 40 : 20);
+    s->gap = cfg->cc_type == UFT_CC_TFMCC ? 0 : uft_tm_packet_gap(s->packet_size, s->cfg.rate);
     s->phase = PH_ANNOUNCE;
     s->round_at = now;
     s->file_idx = (size_t)-1;

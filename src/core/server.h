@@ -5,7 +5,7 @@
  * through callbacks; the caller owns sockets and clocks.
  *
  * Not yet here (see the engine issue): encryption (a server configured
- * with a key type is refused), TFMCC, proxies, restart.
+ * with a key type is refused), proxies, restart.
  */
 #ifndef UFT_SERVER_H
 #define UFT_SERVER_H
@@ -37,8 +37,10 @@ struct uft_server_cfg {
     uint8_t max_nak_pct;  /* 0 with max_nak_cnt 0 = no limit (100) */
     uint16_t max_nak_cnt; /* 0 = 1 */
     bool quit_on_error;
-    uint64_t wall_base_us; /* wall-clock microseconds at now == 0 */
-    uint8_t keytype;       /* must be UFT_KEY_NONE for now */
+    uint64_t wall_base_us;                          /* wall-clock microseconds at now == 0 */
+    uint8_t keytype;                                /* must be UFT_KEY_NONE for now */
+    uint8_t cc_type;                                /* UFT_CC_NONE (fixed rate) or UFT_CC_TFMCC */
+    int64_t cc_min_rate, cc_init_rate, cc_max_rate; /* TFMCC bounds, bytes/s; 0 = unset */
 };
 
 /* One entry of the file list, in sending order. The strings and handle

@@ -167,7 +167,40 @@ static void b_open3(struct sim_cfg *c, struct expect *ex)
     ex->ok = 3;
 }
 
+static void b_tfmcc20(struct sim_cfg *c, struct expect *ex)
+{
+    base(c, 20);
+    c->link.delay_ns = 20 * MS;
+    c->link.loss = 0.01;
+    c->server.cc_type = UFT_CC_TFMCC;
+    c->files = one_file_20m;
+    c->n_files = 1;
+    ex->ok = 20;
+}
+
+static struct sim_link tf_links[50];
+
+static void b_tfmcc_slow(struct sim_cfg *c, struct expect *ex)
+{
+    size_t i;
+    base(c, 50);
+    c->server.cc_type = UFT_CC_TFMCC;
+    for (i = 0; i < 50; i++) {
+        tf_links[i] = c->link;
+        tf_links[i].rate_bps = 125 * 1000 * 1000; /* 1 Gbit/s */
+        tf_links[i].queue_pkts = 1000;
+    }
+    tf_links[17].rate_bps = 1250 * 1000; /* 10 Mbit/s */
+    tf_links[17].queue_pkts = 100;
+    c->links = tf_links;
+    c->files = one_file_5m;
+    c->n_files = 1;
+    ex->ok = 50;
+}
+
 static const struct scenario scenarios[] = {
+    {"tfmcc20", "TFMCC: 20 clients, 40 ms RTT, 1% loss, 20 MB", b_tfmcc20},
+    {"tfmcc_slow", "TFMCC: one 10 Mbit/s client among 49 at 1 Gbit/s", b_tfmcc_slow},
     {"basic3", "3 clients, no loss, 20 files with dirs, a symlink and a delete", b_basic3},
     {"open3", "open group of 3 (announce runs all its rounds)", b_open3},
     {"burst3", "3 clients, Gilbert-Elliott burst loss, 20 MB", b_burst3},

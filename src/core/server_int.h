@@ -1,0 +1,115 @@
+/*
+ * Internals of the server session, shared by server.c (phases, packets)
+ * and server_cc.c (TFMCC). Not a public interface.
+ */
+#ifndef UFT_SERVER_INT_H
+#define UFT_SERVER_INT_H
+
+#include "core/layout.h"
+#include "core/msg.h"
+#include "core/server.h"
+#include "core/tfmcc.h"
+
+#define MAX_DESTS  100000
+#define MAX_ABORTS 32
+
+enum dstate { D_MUTE, D_REGISTERED, D_ACTIVE, D_ACTIVE_NAK, D_DONE, D_LOST, D_ABORT };
+enum phase { PH_ANNOUNCE, PH_FILEINFO, PH_DATA, PH_COMPLETION, PH_FINISHED };
+/* Lists the transmit plan can owe, in the order they go out. */
+enum txlist { TX_REG_CONF, TX_FILEINFO, TX_DONE_CONF, TX_DONE, TX_ANNOUNCE, TX_LISTS };
+
+struct dest {
+    uint32_t id;
+    uint8_t state;
+    uint8_t status; /* COMPLETE status of the current file */
+    bool conf_sent; /* REG_CONF already sent for its last REGISTER */
+    bool rtt_measured;
+    bool final_done;    /* its COMPLETE for the whole session arrived */
+    bool doneconf_owed; /* a DONE_CONF is owed for that COMPLETE */
+    bool got_file;      /* received at least one file */
+    bool rtt_sent;      /* its RTT went out in a CONG_CTRL this round */
+    uint16_t nak_exceed;
+    uft_ts rtt;
+    struct uft_peer peer;
+};
+
+struct pending_abort {
+    uint32_t host;
+    bool to_peer;
+    struct uft_peer peer;
+    char text[80];
+};
+
+struct uft_server {
+    struct uft_server_cfg cfg;
+    struct uft_server_file *files;
+    size_t n_files;
+    struct uft_server_ops ops;
+
+    struct dest *dests;
+    size_t n_dests, cap_dests;
+    uint32_t *slots; /* open-addressing index: id -> dest index + 1 */
+    size_t n_slots;
+    bool open_group;
+
+    enum phase phase;
+    uft_ts grtt, gap;
+    bool grtt_set;
+    uint16_t seq;
+    unsigned attempt;
+    uft_ts round_at;
+    bool late_wait;
+
+    bool owed[TX_LISTS];
+    size_t cursor[TX_LISTS];
+    bool sent_any[TX_LISTS];
+    uint8_t *idbuf;
+
+    /* the current file */
+    size_t file_idx;
+    uint16_t file_id;
+    struct uft_layout lay;
+    uint8_t *naks;
+    uint32_t block;
+    bool end_of_pass;
+    uint32_t pass;
+    uft_ts next_data, rewind_at, done_at, file_start;
+    unsigned done_attempts;
+    uint8_t *blockbuf;
+
+    /* TFMCC (cfg.cc_type == UFT_CC_TFMCC) */
+    struct uft_tfmcc_tx cc;
+    uft_ts adv_grtt_cc; /* grows within a feedback round, reset at its end */
+    uft_ts next_cc;     /* next CONG_CTRL */
+    bool cc_owed;
+    uint32_t packet_size;
+
+    struct pending_abort aborts[MAX_ABORTS];
+    size_t n_aborts;
+
+    bool finished;
+    int exit_code;
+    struct uft_server_stats st;
+};
+
+/* Shared helpers (server.c). */
+uft_ts uft_srv_adv_grtt(const struct uft_server *s);
+void uft_srv_fill_hdr(struct uft_server *s, struct uft_msg *m, uint8_t func);
+ssize_t uft_srv_finish_tx(struct uft_server *s, const struct uft_msg *m, uint8_t *buf, size_t cap,
+                          struct uft_tx *tx, enum uft_dst dst);
+uint64_t uft_srv_wall_us(const struct uft_server *s, uft_ts now);
+void uft_srv_log(struct uft_server *s, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+bool uft_srv_failed(const struct dest *d);
+void uft_srv_lose_active(struct uft_server *s, uft_ts now, const char *why);
+
+/* TFMCC glue (server_cc.c). */
+void uft_srv_cc_start(struct uft_server *s, uft_ts now);
+void uft_srv_cc_timers(struct uft_server *s, uft_ts now);
+uft_ts uft_srv_cc_deadline(const struct uft_server *s);
+void uft_srv_cc_feedback(struct uft_server *s, struct dest *d, const struct uft_ext_tfmcc_ack *a,
+                         uft_ts now);
+ssize_t uft_srv_cc_pull(struct uft_server *s, uft_ts now, uint8_t *buf, size_t cap,
+                        struct uft_tx *tx);
+
+#endif
