@@ -289,7 +289,7 @@ static void queue_abort(struct uft_server *s, uint32_t host, const struct uft_pe
 
 /* ---------- phases ---------- */
 
-static void recalc_grtt(struct uft_server *s)
+void uft_srv_recalc_grtt(struct uft_server *s)
 {
     uft_ts max_rtt = 0;
     size_t i;
@@ -358,7 +358,7 @@ static bool any_state(const struct uft_server *s, uint8_t a, uint8_t b)
 static void end_announce(struct uft_server *s, uft_ts now)
 {
     size_t i;
-    recalc_grtt(s);
+    uft_srv_recalc_grtt(s);
     for (i = 0; i < s->n_dests; i++)
         if (s->dests[i].state == D_MUTE)
             client_event(s, UFT_EV_CLIENT_LOST, &s->dests[i], UFT_RESULT_LOST,
@@ -403,7 +403,7 @@ static void end_fileinfo(struct uft_server *s, uft_ts now)
 {
     size_t i;
     bool any = false;
-    recalc_grtt(s);
+    uft_srv_recalc_grtt(s);
     lose_remaining(s, D_REGISTERED, now, "No FILEINFO_ACK from");
     for (i = 0; i < s->n_dests; i++)
         any = any || s->dests[i].state == D_ACTIVE || s->dests[i].state == D_DONE;
@@ -482,7 +482,7 @@ static void round_due(struct uft_server *s, uft_ts now)
         return;
     }
     if (s->attempt > 0)
-        recalc_grtt(s);
+        uft_srv_recalc_grtt(s);
     if (++s->attempt > s->cfg.robust) {
         if (s->phase == PH_ANNOUNCE)
             end_announce(s, now);

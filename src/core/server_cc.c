@@ -63,6 +63,9 @@ void uft_srv_cc_timers(struct uft_server *s, uft_ts now)
     if (now >= s->next_cc) {
         s->cc_owed = true;
         s->next_cc = now + uft_srv_adv_grtt(s);
+        uft_ts quiet = now - s->cc.last_clr;
+        if (quiet > UFT_TFMCC_NOFB_GRTTS * uft_srv_adv_grtt(s))
+            uft_srv_log(s, 4, "no CLR feedback for %.3f s: halving the rate", (double)quiet / 1e9);
         if (uft_tfmcc_tx_tick(&s->cc, s->grtt, uft_srv_adv_grtt(s), s->cfg.robust, now)) {
             uft_srv_log(s, 1, "No congestion feedback from any client; ending file %u", s->file_id);
             uft_srv_lose_active(s, now, "No feedback from");
@@ -70,6 +73,8 @@ void uft_srv_cc_timers(struct uft_server *s, uft_ts now)
         apply_rate(s);
     }
     if (now >= s->cc.fb_end) {
+        /* as UFTP does: the GRTT follows the measured RTTs each round */
+        uft_srv_recalc_grtt(s);
         uft_tfmcc_tx_next_round(&s->cc, s->grtt, uft_srv_adv_grtt(s), now);
         s->cc.rate_changed = true;
         s->adv_grtt_cc = 0;
@@ -99,6 +104,9 @@ void uft_srv_cc_feedback(struct uft_server *s, struct dest *d, const struct uft_
     }
     uft_tfmcc_tx_feedback(&s->cc, (int32_t)(d - s->dests), uft_unquant_rate(a->cc_rate), a->flags,
                           d->rtt, s->grtt, uft_srv_adv_grtt(s), now);
+    uft_srv_log(s, 4, "cc feedback from 0x%08X: rate %lld flags %02x rtt %.3f -> rate %lld clr %d",
+                d->id, (long long)uft_unquant_rate(a->cc_rate), a->flags, (double)d->rtt / 1e9,
+                (long long)s->cc.rate, s->cc.clr);
     apply_rate(s);
 }
 

@@ -102,6 +102,7 @@ void uft_srv_log(struct uft_server *s, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 bool uft_srv_failed(const struct dest *d);
 void uft_srv_lose_active(struct uft_server *s, uft_ts now, const char *why);
+void uft_srv_recalc_grtt(struct uft_server *s);
 
 /* TFMCC glue (server_cc.c). */
 void uft_srv_cc_start(struct uft_server *s, uft_ts now);

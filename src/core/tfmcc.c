@@ -255,7 +255,7 @@ bool uft_tfmcc_tx_tick(struct uft_tfmcc_tx *t, uft_ts grtt, uft_ts adv_grtt, uns
         t->clr = -1;
         t->clr_drop = true;
     }
-    if (quiet <= 4 * adv_grtt)
+    if (quiet <= UFT_TFMCC_NOFB_GRTTS * adv_grtt)
         return false;
     t->rate /= 2;
     clamp(t, grtt);

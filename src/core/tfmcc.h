@@ -21,8 +21,9 @@
 
 #include "core/timing.h"
 
-#define UFT_TFMCC_RING     4096 /* arrivals remembered for rate estimates */
-#define UFT_RATE_UNLIMITED 0xFFFFFFFFFFFFll
+#define UFT_TFMCC_RING       4096 /* arrivals remembered for rate estimates */
+#define UFT_RATE_UNLIMITED   0xFFFFFFFFFFFFll
+#define UFT_TFMCC_NOFB_GRTTS 4 /* silence from the CLR before halving (UFTP's) */
 
 /* ---------- receiver ---------- */
 

@@ -27,6 +27,7 @@ struct expect {
     size_t failed; /* clients that must be reported failed */
     int exit_code;
     double max_data_ratio; /* data sent / NAK-based minimum (0: no check) */
+    bool fair;             /* share of the bottleneck within 2x of TCP's */
 };
 
 struct scenario {
@@ -198,7 +199,40 @@ static void b_tfmcc_slow(struct sim_cfg *c, struct expect *ex)
     ex->ok = 50;
 }
 
+/* 100 Mbit/s bottleneck shared with a TCP-like flow that starts at 5 s. */
+static void b_tfmcc_tcp(struct sim_cfg *c, struct expect *ex)
+{
+    base(c, 10);
+    c->link.delay_ns = 20 * MS;
+    c->server.cc_type = UFT_CC_TFMCC;
+    c->bottleneck_bps = 12500000;
+    c->bottleneck_queue = 100;
+    c->tcp_flow = true;
+    c->tcp_start_ns = 5 * SEC;
+    c->files = one_file_50m;
+    c->n_files = 1;
+    ex->ok = 10;
+    ex->fair = true;
+}
+
+/* the bottleneck drops from 100 to 20 Mbit/s at 4 s */
+static void b_tfmcc_shift(struct sim_cfg *c, struct expect *ex)
+{
+    base(c, 10);
+    c->link.delay_ns = 20 * MS;
+    c->server.cc_type = UFT_CC_TFMCC;
+    c->bottleneck_bps = 12500000;
+    c->bottleneck_queue = 100;
+    c->bottleneck2_bps = 2500000;
+    c->bottleneck2_at_ns = 4 * SEC;
+    c->files = one_file_20m;
+    c->n_files = 1;
+    ex->ok = 10;
+}
+
 static const struct scenario scenarios[] = {
+    {"tfmcc_tcp", "TFMCC against a TCP-like flow on a 100 Mbit/s bottleneck", b_tfmcc_tcp},
+    {"tfmcc_shift", "TFMCC: the bottleneck drops from 100 to 20 Mbit/s mid-file", b_tfmcc_shift},
     {"tfmcc20", "TFMCC: 20 clients, 40 ms RTT, 1% loss, 20 MB", b_tfmcc20},
     {"tfmcc_slow", "TFMCC: one 10 Mbit/s client among 49 at 1 Gbit/s", b_tfmcc_slow},
     {"basic3", "3 clients, no loss, 20 files with dirs, a symlink and a delete", b_basic3},
@@ -262,6 +296,22 @@ static int run_one(const struct scenario *sc, uint64_t seed, bool quiet)
         r.server_ok != ex.ok || r.server_failed != ex.failed || r.exit_code != ex.exit_code ||
         r.mismatches || (ex.max_data_ratio > 0 && ratio > ex.max_data_ratio))
         bad = 1;
+    if (cfg.tcp_flow) {
+        double share = r.bn_tcp_bytes ? (double)r.bn_mcast_bytes / (double)r.bn_tcp_bytes : 0;
+        printf("         bottleneck from %.1f s: multicast %.1f MB, TCP %.1f MB (ratio %.2f); "
+               "multicast drops %llu of %llu\n",
+               (double)cfg.tcp_start_ns / 1e9, (double)r.bn_mcast_bytes / 1e6,
+               (double)r.bn_tcp_bytes / 1e6, share, (unsigned long long)r.bn_mcast_drops,
+               (unsigned long long)(r.bn_mcast_drops + r.bn_mcast_sent));
+        if (ex.fair && (share < 0.5 || share > 2.0))
+            bad = 1;
+    }
+    if (cfg.bottleneck_bps && getenv("SIM_RATES")) {
+        size_t k;
+        for (k = 0; k < r.bn_trace_n; k++)
+            printf("         rate %5.1f s %6.2f MB/s\n", (double)k / 10,
+                   (double)r.bn_rate_trace[k] * 10 / 1e6);
+    }
     if (!quiet || bad) {
         printf("%-8s seed %-4llu %s: ok %zu/%zu failed %zu bad %zu (server: ok %zu failed %zu) "
                "exit %d\n",

@@ -60,7 +60,7 @@ struct pkt {
     uint8_t data[];
 };
 
-enum ev_kind { EV_DELIVER, EV_TIMER, EV_MCAST };
+enum ev_kind { EV_DELIVER, EV_TIMER, EV_MCAST, EV_TCP_ACK, EV_TCP_LOSS, EV_TCP_START };
 
 struct event {
     uint64_t t, seq;
@@ -159,6 +159,14 @@ struct world {
     size_t n_nodes;
     struct pkt *current; /* the packet being fed, for the payload cache */
     bool uniform;        /* every client link is plain delay + loss */
+    /* the shared bottleneck and the TCP flow through it */
+    uint64_t bn_busy;
+    struct {
+        double cwnd, ssthresh;
+        uint32_t inflight;
+        uint64_t last_loss;
+        bool on;
+    } tcp;
     uint32_t n_regular;
     struct sim_result *res;
 };
@@ -260,6 +268,81 @@ static void send_up(struct world *w, uint32_t from, struct pkt *p)
     schedule(w, w->now + n->link.delay_ns + j, 0, EV_DELIVER, p);
 }
 
+/* The shared bottleneck: a FIFO at bottleneck_bps with a queue limit.
+ * Returns the time the packet leaves it, or 0 when it is dropped. */
+static uint64_t bottleneck(struct world *w, uint32_t len, bool is_tcp)
+{
+    const struct sim_cfg *c = w->cfg;
+    uint64_t bps = c->bottleneck2_at_ns && w->now >= c->bottleneck2_at_ns ? c->bottleneck2_bps
+                                                                          : c->bottleneck_bps;
+    uint64_t tx = (uint64_t)len * 1000000000ull / bps,
+             start = w->bn_busy > w->now ? w->bn_busy : w->now;
+    if (c->bottleneck_queue) {
+        /* RED: beyond half the queue, drop with a probability rising to
+         * 10% at the limit, so that a flow's place in the ACK-clocked
+         * rhythm of another does not decide who loses (pure tail drop in a
+         * jitter-free simulation is all phase effects) */
+        /* the backlog in full-size (1500-byte) packets, whatever this one's size */
+        double mtu_ns = 1500.0 * 1e9 / (double)bps;
+        double q = (double)(start - w->now) / mtu_ns, half = (double)c->bottleneck_queue / 2;
+        if (q > (double)c->bottleneck_queue ||
+            (q > half && rnd01(&w->rng) < 0.1 * (q - half) / half)) {
+            if (!is_tcp)
+                w->res->bn_mcast_drops++;
+            return 0;
+        }
+    }
+    if (!is_tcp)
+        w->res->bn_mcast_sent++;
+    w->bn_busy = start + tx;
+    if (!c->tcp_flow || w->now >= c->tcp_start_ns) {
+        if (is_tcp)
+            w->res->bn_tcp_bytes += len;
+        else
+            w->res->bn_mcast_bytes += len;
+    }
+    if (!is_tcp) {
+        size_t slot = (size_t)(w->bn_busy / 100000000ull);
+        if (slot < sizeof w->res->bn_rate_trace / sizeof w->res->bn_rate_trace[0]) {
+            w->res->bn_rate_trace[slot] += len;
+            if (slot + 1 > w->res->bn_trace_n)
+                w->res->bn_trace_n = slot + 1;
+        }
+    }
+    return w->bn_busy;
+}
+
+/* A TCP-like flow: additive increase, multiplicative decrease at most
+ * once per round trip, 1448-byte segments; losses are seen a round trip
+ * after the drop. It exists to compete with the multicast sender. */
+#define TCP_SEG 1500
+
+static void tcp_send(struct world *w)
+{
+    uint64_t rtt = 2 * w->cfg->link.delay_ns;
+    while (w->tcp.on && w->tcp.inflight < (uint32_t)w->tcp.cwnd) {
+        uint64_t out = bottleneck(w, TCP_SEG, true);
+        w->tcp.inflight++;
+        if (out)
+            schedule(w, out + rtt, 0, EV_TCP_ACK, NULL);
+        else
+            schedule(w, w->now + rtt, 0, EV_TCP_LOSS, NULL);
+    }
+}
+
+static void tcp_event(struct world *w, uint8_t kind)
+{
+    w->tcp.inflight--;
+    if (kind == EV_TCP_ACK) {
+        w->tcp.cwnd += w->tcp.cwnd < w->tcp.ssthresh ? 1.0 : 1.0 / w->tcp.cwnd;
+    } else if (w->now - w->tcp.last_loss > 2 * w->cfg->link.delay_ns) {
+        w->tcp.cwnd = w->tcp.cwnd / 2 < 1 ? 1 : w->tcp.cwnd / 2;
+        w->tcp.ssthresh = w->tcp.cwnd;
+        w->tcp.last_loss = w->now;
+    }
+    tcp_send(w);
+}
+
 /* Every client has the same plain link (delay and loss only): one event
  * carries the packet to all the clients that did not lose it. */
 static void send_mcast_uniform(struct world *w, struct pkt *p, bool public_addr)
@@ -278,6 +361,14 @@ static void send_mcast_uniform(struct world *w, struct pkt *p, bool public_addr)
     }
     memset(&e, 0, sizeof e);
     e.t = w->now + w->cfg->link.delay_ns;
+    if (w->cfg->bottleneck_bps) {
+        uint64_t out = bottleneck(w, p->len + 28, false);
+        if (!out) {
+            free(t);
+            return; /* dropped at the bottleneck: nobody gets it */
+        }
+        e.t = out + w->cfg->link.delay_ns;
+    }
     e.seq = w->seq++;
     e.kind = EV_MCAST;
     e.pkt = p;
@@ -529,6 +620,17 @@ static void handle(struct world *w, struct event *e)
         handle_mcast(w, e);
         return;
     }
+    if (e->kind == EV_TCP_START) {
+        w->tcp.on = true;
+        w->tcp.cwnd = 2;
+        w->tcp.ssthresh = 1e9;
+        tcp_send(w);
+        return;
+    }
+    if (e->kind == EV_TCP_ACK || e->kind == EV_TCP_LOSS) {
+        tcp_event(w, e->kind);
+        return;
+    }
     if (e->kind == EV_TIMER) {
         if (e->t != n->sched)
             return; /* superseded by an earlier timer */
@@ -682,8 +784,12 @@ int sim_run(const struct sim_cfg *cfg, struct sim_result *res)
         w.tr_server.f = fopen(path, "wb");
     }
     run_server(&w);
+    if (cfg->tcp_flow)
+        schedule(&w, cfg->tcp_start_ns, 0, EV_TCP_START, NULL);
     while (w.heap.n > 0) {
         struct event e = heap_pop(&w.heap);
+        if (res->ended)
+            w.tcp.on = false;
         if (e.t > limit) {
             if (e.pkt)
                 pkt_unref(e.pkt);
@@ -700,6 +806,8 @@ int sim_run(const struct sim_cfg *cfg, struct sim_result *res)
         if (res->ended && (++idle_checks % 1024) == 0 && all_clients_idle(&w))
             break;
     }
+    if (cfg->tcp_flow && res->end_ns > cfg->tcp_start_ns)
+        res->bn_window_ns = res->end_ns - cfg->tcp_start_ns;
     judge(&w, cfg, res);
     rc = 0;
 out:

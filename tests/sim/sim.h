@@ -46,6 +46,16 @@ struct sim_cfg {
     bool open_group;              /* else the server lists every client */
     uint64_t time_limit_ns;       /* virtual time limit (0: 24 hours) */
     int verbose;
+    /* A shared bottleneck between the server and every client (uniform
+     * links only): a FIFO at this rate with this many packets of queue. */
+    uint64_t bottleneck_bps;
+    size_t bottleneck_queue;
+    /* A TCP-like AIMD flow through the same bottleneck, from tcp_start_ns
+     * until the server finishes (its one-way delay is link.delay_ns). */
+    bool tcp_flow;
+    uint64_t tcp_start_ns;
+    /* Change the bottleneck rate to this at this time (0: never). */
+    uint64_t bottleneck2_bps, bottleneck2_at_ns;
 };
 
 struct sim_result {
@@ -62,6 +72,13 @@ struct sim_result {
     uint64_t mismatches;    /* bytes that differed from the source */
     uint64_t max_queue;     /* largest event queue seen */
     uint32_t passes;
+    /* bottleneck accounting from tcp_start_ns on: bytes each flow got through */
+    uint64_t bn_mcast_bytes, bn_tcp_bytes;
+    uint64_t bn_mcast_sent, bn_mcast_drops;
+    uint64_t bn_window_ns;
+    /* multicast bytes through the bottleneck per 100 ms, for rate plots */
+    uint64_t bn_rate_trace[1024];
+    size_t bn_trace_n;
 };
 
 /* Run one simulation. Returns 0, or -1 on a setup error. */
