@@ -54,6 +54,7 @@ struct csession {
     uint8_t *got;
     uint32_t got_count;
     uint8_t status; /* COMPLETE status to report */
+    bool partial;   /* resumed: some blocks came from an earlier session */
     bool file_done, have_free;
     uint64_t free_bytes;
     bool owe_ack, owe_complete;
@@ -365,6 +366,19 @@ static void begin_file(struct uft_client *c, struct csession *s, const struct uf
     if (!s->got) {
         abort_session(c, s, "Out of memory");
         return;
+    }
+    s->partial = false;
+    if (c->ops.file_have && s->lay.blocks) {
+        uint32_t b;
+        c->ops.file_have(c->ops.ctx, s->handle, s->block_len, s->lay.blocks, s->got);
+        for (b = 0; b < s->lay.blocks; b++)
+            if (uft_bit_get(s->got, b))
+                s->got_count++;
+        s->partial = s->got_count > 0;
+        if (s->got_count == s->lay.blocks) {
+            file_finished(c, s); /* everything was already here */
+            return;
+        }
     }
     s->phase = C_RECEIVING;
     s->owe_ack = true;
@@ -787,6 +801,7 @@ static bool session_reply(struct uft_client *c, struct csession *s, uft_ts now, 
         s->owe_ack = false;
         fill_hdr(c, s, m, UFT_FILEINFO_ACK);
         m->u.fileinfo_ack.file_id = s->file_id;
+        m->u.fileinfo_ack.flags = s->partial ? UFT_FIACK_PARTIAL : 0;
         uft_msg_tstamp_set(s->version, s->fi_echo_us + (now - s->fi_rx) / 1000,
                            &m->u.fileinfo_ack.tstamp_hi, &m->u.fileinfo_ack.tstamp_lo);
         return true;

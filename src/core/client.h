@@ -54,6 +54,11 @@ struct uft_client_ops {
     /* Finish a file: commit moves it into place, otherwise it is
      * discarded; never leaves a partial file under the final name. */
     int (*file_end)(void *ctx, void *handle, bool commit);
+    /* Optional (NULL: none). A restarted transfer: set bit i of have (LSB
+     * first, blocks of block_len bytes) for every block of the file behind
+     * handle that is already stored from an earlier session. The client
+     * then asks only for the rest and tells the server so (PARTIAL). */
+    void (*file_have)(void *ctx, void *handle, uint32_t block_len, uint32_t blocks, uint8_t *have);
 };
 
 int uft_client_create(const struct uft_client_cfg *cfg, const struct uft_client_ops *ops,

@@ -372,6 +372,20 @@ static void end_announce(struct uft_server *s, uft_ts now)
     start_file(s, now);
 }
 
+static bool all_partial(const struct uft_server *s)
+{
+    size_t i, n = 0;
+    for (i = 0; i < s->n_dests; i++) {
+        const struct dest *d = &s->dests[i];
+        if (d->state == D_ACTIVE || d->state == D_ACTIVE_NAK) {
+            if (!d->partial)
+                return false;
+            n++;
+        }
+    }
+    return n > 0;
+}
+
 static void start_data(struct uft_server *s, uft_ts now)
 {
     size_t bytes = s->lay.blocks / 8 + 1;
@@ -390,6 +404,14 @@ static void start_data(struct uft_server *s, uft_ts now)
     s->block = 0;
     s->pass = 1;
     s->end_of_pass = s->lay.blocks == 0;
+    /* UFTP's restart rule: when every client already holds part of the
+     * file, start with a DONE so their NAKs say what is missing. */
+    if (all_partial(s)) {
+        memset(s->naks, 0, bytes); /* only what they NAK goes out */
+        s->block = s->lay.blocks;
+        s->end_of_pass = true;
+        uft_srv_log(s, 2, "Every client has part of file %u: asking what is missing", s->file_id);
+    }
     s->next_data = now;
     s->rewind_at = 0;
     s->done_at = now;
@@ -438,6 +460,7 @@ static void start_file(struct uft_server *s, uft_ts now)
         struct dest *d = &s->dests[i];
         if (!uft_srv_failed(d)) {
             d->state = D_REGISTERED;
+            d->partial = false;
             d->status = 0;
             d->nak_exceed = 0;
         }
@@ -752,6 +775,7 @@ void uft_server_feed(struct uft_server *s, uft_ts now, const uint8_t *pkt, size_
         if ((s->phase == PH_FILEINFO || s->phase == PH_DATA) &&
             m.u.fileinfo_ack.file_id == s->file_id && d->state == D_REGISTERED) {
             d->state = D_ACTIVE;
+            d->partial = m.u.fileinfo_ack.flags & UFT_FIACK_PARTIAL;
             measure_rtt(s, d, m.u.fileinfo_ack.tstamp_hi, m.u.fileinfo_ack.tstamp_lo, now);
         }
         break;

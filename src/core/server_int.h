@@ -28,6 +28,7 @@ struct dest {
     bool doneconf_owed; /* a DONE_CONF is owed for that COMPLETE */
     bool got_file;      /* received at least one file */
     bool rtt_sent;      /* its RTT went out in a CONG_CTRL this round */
+    bool partial;       /* it holds part of the current file already */
     uint16_t nak_exceed;
     uft_ts rtt;
     struct uft_peer peer;

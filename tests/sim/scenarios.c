@@ -230,7 +230,20 @@ static void b_tfmcc_shift(struct sim_cfg *c, struct expect *ex)
     ex->ok = 10;
 }
 
+/* A restarted session: every client kept 70% of the file from before. */
+static void b_restart(struct sim_cfg *c, struct expect *ex)
+{
+    base(c, 5);
+    c->link.loss = 0.01;
+    c->preload = 0.7;
+    c->files = one_file_5m;
+    c->n_files = 1;
+    ex->ok = 5;
+    ex->max_data_ratio = 0.32; /* about 30% of the blocks, plus repairs */
+}
+
 static const struct scenario scenarios[] = {
+    {"restart", "5 clients resume a file they hold 70% of: only the rest is sent", b_restart},
     {"tfmcc_tcp", "TFMCC against a TCP-like flow on a 100 Mbit/s bottleneck", b_tfmcc_tcp},
     {"tfmcc_shift", "TFMCC: the bottleneck drops from 100 to 20 Mbit/s mid-file", b_tfmcc_shift},
     {"tfmcc20", "TFMCC: 20 clients, 40 ms RTT, 1% loss, 20 MB", b_tfmcc20},

@@ -499,6 +499,20 @@ static int cl_write(void *ctx, void *handle, uint64_t off, const uint8_t *data, 
     return 0;
 }
 
+static void cl_have(void *ctx, void *handle, uint32_t block_len, uint32_t blocks, uint8_t *have)
+{
+    struct ccb *cb = ctx;
+    uint32_t f = (uint32_t)((uintptr_t)handle - 1), b, n;
+    uint64_t size = cb->w->cfg->files[f].size;
+    n = (uint32_t)((double)blocks * cb->w->cfg->preload);
+    for (b = 0; b < n; b++) {
+        uint64_t len =
+            (uint64_t)(b + 1) * block_len > size ? size - (uint64_t)b * block_len : block_len;
+        have[b >> 3] = (uint8_t)(have[b >> 3] | (1u << (b & 7)));
+        cb->w->nodes[cb->node].files[f].bytes += len; /* as if written before */
+    }
+}
+
 static int cl_end(void *ctx, void *handle, bool commit)
 {
     struct ccb *cb = ctx;
@@ -709,7 +723,8 @@ static int setup(struct world *w, const struct sim_cfg *cfg, struct ccb **cbs, u
         (*ids)[i - 1] = (uint32_t)i;
         {
             struct uft_client_cfg ccfg = {.client_id = (uint32_t)i, .max_sessions = 2};
-            struct uft_client_ops cops = {&(*cbs)[i], cl_event, cl_begin, cl_write, cl_end};
+            struct uft_client_ops cops = {&(*cbs)[i], cl_event, cl_begin,
+                                          cl_write,   cl_end,   cfg->preload > 0 ? cl_have : NULL};
             if (!n->files || uft_client_create(&ccfg, &cops, &n->client) != 0)
                 return -1;
         }

@@ -54,6 +54,9 @@ struct sim_cfg {
      * until the server finishes (its one-way delay is link.delay_ns). */
     bool tcp_flow;
     uint64_t tcp_start_ns;
+    /* Restart: every client already holds this fraction of each regular
+     * file (its first blocks) from an earlier, interrupted session. */
+    double preload;
     /* Change the bottleneck rate to this at this time (0: never). */
     uint64_t bottleneck2_bps, bottleneck2_at_ns;
 };
