@@ -369,11 +369,12 @@ static void begin_file(struct uft_client *c, struct csession *s, const struct uf
     }
     s->partial = false;
     if (c->ops.file_have && s->lay.blocks) {
-        uint32_t b;
+        size_t k, bytes = s->lay.blocks / 8 + 1;
         c->ops.file_have(c->ops.ctx, s->handle, s->block_len, s->lay.blocks, s->got);
-        for (b = 0; b < s->lay.blocks; b++)
-            if (uft_bit_get(s->got, b))
-                s->got_count++;
+        /* ignore bits past the last block, then count a byte at a time */
+        s->got[s->lay.blocks / 8] &= (uint8_t)((1u << (s->lay.blocks % 8)) - 1);
+        for (k = 0; k < bytes; k++)
+            s->got_count += (uint32_t)__builtin_popcount(s->got[k]);
         s->partial = s->got_count > 0;
         if (s->got_count == s->lay.blocks) {
             file_finished(c, s); /* everything was already here */

@@ -97,6 +97,17 @@ void uft_tfmcc_rx_packet(struct uft_tfmcc_rx *r, uint16_t seq, uint32_t size, bo
             r->seen |= 1ull << -ahead;
         return;
     }
+    /* A jump past the whole window: everything between is gone. Handle it
+     * in one step, so a forged sequence number cannot buy a long loop. */
+    if (ahead > 64) {
+        if (loss_counts(r, now, grtt))
+            new_loss_event(r, r->ext_max + 1, now, grtt);
+        r->ext_max += (uint32_t)(uint16_t)ahead;
+        r->max_seq = seq;
+        r->seen = 1;
+        r->ev[0].len = r->ext_max - r->ev[0].start;
+        return;
+    }
     /* Packets that fall more than MAX_MISORDER behind the new maximum and
      * never arrived are losses. */
     while (ahead-- > 0) {

@@ -31,6 +31,9 @@ static int st_begin(void *ctx, const struct uft_rx_file *f, void **handle, uint6
     *free_bytes = 12345;
     if (f->ftype != UFT_FTYPE_REG || !f->name || strstr(f->name, ".."))
         return f->ftype == UFT_FTYPE_REG ? UFT_COMP_REJECTED : UFT_COMP_NORMAL;
+    /* the real store refuses files larger than the free space; so does this one */
+    if (f->size > (1u << 26))
+        return UFT_COMP_REJECTED;
     open_files++;
     *handle = &open_files;
     return UFT_COMP_NORMAL;
@@ -55,11 +58,23 @@ static int st_end(void *ctx, void *handle, bool commit)
     return 0;
 }
 
+/* pretend every third block survived an earlier session */
+static void st_have(void *ctx, void *handle, uint32_t block_len, uint32_t blocks, uint8_t *have)
+{
+    uint32_t b;
+    (void)ctx;
+    (void)block_len;
+    if (handle != &open_files)
+        abort();
+    for (b = 0; b < blocks; b += 3)
+        have[b >> 3] = (uint8_t)(have[b >> 3] | (1u << (b & 7)));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* client 1 of the simulator, so its traces make a good seed corpus */
     struct uft_client_cfg cfg = {.client_id = 1, .max_sessions = 4};
-    struct uft_client_ops ops = {NULL, NULL, st_begin, st_write, st_end};
+    struct uft_client_ops ops = {NULL, NULL, st_begin, st_write, st_end, st_have};
     struct uft_peer from = {4, {1, 2, 3, 4}};
     struct uft_client *c;
     struct uft_tx tx;
