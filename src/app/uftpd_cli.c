@@ -17,8 +17,9 @@ static int parse_keygen(const struct opt *o, const char *v, void *opts, char *er
         OPT_FIELD(const char *, o, opts) = v;
         return 0;
     }
-    snprintf(err, n, "expected rsa:BITS (1024..3072) or ec:CURVE (secp256r1, secp384r1, "
-                     "secp521r1)");
+    snprintf(err, n,
+             "expected rsa:BITS (1024..3072) or ec:CURVE (secp256r1, secp384r1, "
+             "secp521r1)");
     return -1;
 }
 
@@ -62,8 +63,7 @@ static const struct opt table[] = {
     {'o', NULL, OPT_FLAG, OFF(ssm), 0, 0, NULL, "source-specific multicast (needs -S)"},
     {'S', "server_list", OPT_STR, OFF(server_list), 0, 0, NULL, "accepted servers"},
     {'R', "proxy_list", OPT_STR, OFF(proxy_list), 0, 0, NULL, "known proxies"},
-    {'r', "host[/fingerprint]", OPT_STR, OFF(v4_proxy), 0, 0, NULL,
-     "UFTP 4 response proxy"},
+    {'r', "host[/fingerprint]", OPT_STR, OFF(v4_proxy), 0, 0, NULL, "UFTP 4 response proxy"},
     {'k', "keyfile", OPT_STR, OFF(keyfile), 0, 0, NULL, "signing key file (PEM)"},
     {'K', "rsa:BITS|ec:CURVE", OPT_CUSTOM, OFF(keygen), 0, 0, parse_keygen,
      "generate a signing key"},
@@ -72,8 +72,7 @@ static const struct opt table[] = {
     {'i', NULL, OPT_FLAG, OFF(move_each), 0, 0, NULL, "with -T, move files one at a time"},
     {'g', "MB", OPT_LONG, OFF(log_max_mb), 1, 1024, NULL, "roll the log at this size"},
     {'n', "count", OPT_LONG, OFF(log_count), 1, 1000, NULL, "rolled logs to keep (default 5)"},
-    {'h', "seconds", OPT_LONG, OFF(hb_interval), 1, 3600, NULL,
-     "heartbeat interval (default 20)"},
+    {'h', "seconds", OPT_LONG, OFF(hb_interval), 1, 3600, NULL, "heartbeat interval (default 20)"},
     {'H', "host[:port][,...]", OPT_STR, OFF(hb_hosts), 0, 0, NULL, "send heartbeats here"},
 };
 

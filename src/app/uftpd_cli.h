@@ -13,38 +13,38 @@
 #define UFTPD_MAX_DIRS 10
 
 struct uftpd_opts {
-    bool foreground;          /* -d */
-    long log_level;           /* -x */
-    bool no_dns;              /* -q */
-    const char *status_file;  /* -F (or "@LOG") */
-    const char *logfile;      /* -L */
-    const char *pidfile;      /* -P */
-    const char *script;       /* -s */
-    long cache;               /* -c */
-    const char *ifaces;       /* -I list */
-    long port;                /* -p */
-    bool temp_files;          /* -t */
-    const char *temp_dir;     /* -T */
-    const char *dest_dirs;    /* -D list */
-    const char *backup_dirs;  /* -A list */
-    const char *pub_addrs;    /* -M list */
-    long sockbuf;             /* -B */
-    long dscp;                /* -Q */
-    bool encrypted_only;      /* -E */
-    uint32_t uid;             /* -U (0: from the interface) */
-    bool ssm;                 /* -o */
-    const char *server_list;  /* -S */
-    const char *proxy_list;   /* -R */
-    const char *v4_proxy;     /* -r host[/fingerprint] */
-    const char *keyfile;      /* -k */
-    const char *keygen;       /* -K */
-    bool machine_keystore;    /* -m: Windows only; accepted and ignored */
-    long nice;                /* -N */
-    bool move_each;           /* -i */
-    long log_max_mb;          /* -g */
-    long log_count;           /* -n */
-    long hb_interval;         /* -h, seconds */
-    const char *hb_hosts;     /* -H */
+    bool foreground;         /* -d */
+    long log_level;          /* -x */
+    bool no_dns;             /* -q */
+    const char *status_file; /* -F (or "@LOG") */
+    const char *logfile;     /* -L */
+    const char *pidfile;     /* -P */
+    const char *script;      /* -s */
+    long cache;              /* -c */
+    const char *ifaces;      /* -I list */
+    long port;               /* -p */
+    bool temp_files;         /* -t */
+    const char *temp_dir;    /* -T */
+    const char *dest_dirs;   /* -D list */
+    const char *backup_dirs; /* -A list */
+    const char *pub_addrs;   /* -M list */
+    long sockbuf;            /* -B */
+    long dscp;               /* -Q */
+    bool encrypted_only;     /* -E */
+    uint32_t uid;            /* -U (0: from the interface) */
+    bool ssm;                /* -o */
+    const char *server_list; /* -S */
+    const char *proxy_list;  /* -R */
+    const char *v4_proxy;    /* -r host[/fingerprint] */
+    const char *keyfile;     /* -k */
+    const char *keygen;      /* -K */
+    bool machine_keystore;   /* -m: Windows only; accepted and ignored */
+    long nice;               /* -N */
+    bool move_each;          /* -i */
+    long log_max_mb;         /* -g */
+    long log_count;          /* -n */
+    long hb_interval;        /* -h, seconds */
+    const char *hb_hosts;    /* -H */
     /* -D and -A split at commas into the buffers below */
     const char *dest[UFTPD_MAX_DIRS];
     size_t n_dest;
