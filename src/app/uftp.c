@@ -1,0 +1,469 @@
+/*
+ * uftp: the UFTP server. It expands its operands into the file list,
+ * runs one session of the core's server over a UDP socket, prints UFTP's
+ * log lines and status file, and exits with UFTP's exit codes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "app/filelist.h"
+#include "app/uftp_cli.h"
+#include "core/err.h"
+#include "core/msg.h"
+#include "core/server.h"
+#include "sys/clock.h"
+#include "sys/log.h"
+#include "sys/udp.h"
+
+struct sender {
+    struct uftp_opts o;
+    struct uft_log log;
+    struct fl_list files;
+    struct uft_server_file *sfiles;
+    int *fds;
+    int fd;
+    struct uft_addr pub, priv;
+    FILE *status;
+    uint16_t port;
+    uint32_t clients_ok_files;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void warn_cb(void *ctx, const char *msg)
+{
+    struct sender *s = ctx;
+    uft_log_printf(&s->log, 1, "%s", msg);
+}
+
+static int read_block(void *ctx, void *handle, uint64_t off, uint8_t *buf, size_t len)
+{
+    struct sender *s = ctx;
+    size_t i = (size_t)(uintptr_t)handle - 1;
+    size_t got = 0;
+    if (s->fds[i] < 0) {
+        s->fds[i] = open(s->files.v[i].src, O_RDONLY | O_CLOEXEC);
+        if (s->fds[i] < 0)
+            return UFT_E_IO;
+    }
+    while (got < len) {
+        ssize_t n = pread(s->fds[i], buf + got, len - got, (off_t)(off + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return UFT_E_IO;
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+static const char *result_word(int st)
+{
+    switch (st) {
+    case UFT_COMP_NORMAL:
+        return "copy";
+    case UFT_COMP_SKIPPED:
+        return "skipped";
+    case UFT_COMP_OVERWRITE:
+        return "overwritten";
+    case UFT_COMP_REJECTED:
+        return "rejected";
+    case UFT_RESULT_LOST:
+        return "lost";
+    case UFT_RESULT_ABORTED:
+        return "aborted";
+    default:
+        return "Unknown";
+    }
+}
+
+static void on_event(void *ctx, const struct uft_event *ev)
+{
+    struct sender *s = ctx;
+    char line[512];
+    switch (ev->type) {
+    case UFT_EV_LOG:
+        uft_log_write(&s->log, ev->level, ev->group_id, 0, ev->file_id, ev->text);
+        break;
+    case UFT_EV_FILE_START:
+        snprintf(line, sizeof line, "Sending file %u: %s (%llu bytes)", ev->file_id, ev->text,
+                 (unsigned long long)ev->count);
+        uft_log_write(&s->log, 2, ev->group_id, 0, ev->file_id, line);
+        break;
+    case UFT_EV_FILE_RESULT:
+    case UFT_EV_CLIENT_LOST:
+    case UFT_EV_CLIENT_ABORT: {
+        double secs = (double)ev->elapsed / 1e9;
+        double kbs = secs > 0 ? (double)ev->count / secs / 1024 : 0;
+        snprintf(line, sizeof line, "Host: 0x%08X  Status: %s", ev->client_id,
+                 result_word(ev->status));
+        uft_log_write(&s->log, 2, ev->group_id, 0, ev->file_id, line);
+        if (ev->type == UFT_EV_FILE_RESULT &&
+            (ev->status == UFT_COMP_NORMAL || ev->status == UFT_COMP_OVERWRITE))
+            s->clients_ok_files++;
+        if (s->status && ev->file_id) {
+            fprintf(s->status, "RESULT;0x%08X;%s;%lluKB;%s;", ev->client_id,
+                    ev->file_id <= s->files.n ? s->files.v[ev->file_id - 1].name : "",
+                    (unsigned long long)(ev->count / 1024), result_word(ev->status));
+            if (ev->status == UFT_COMP_NORMAL || ev->status == UFT_COMP_OVERWRITE)
+                fprintf(s->status, "%.2fKB/s", kbs);
+            fprintf(s->status, "\n");
+            fflush(s->status);
+        }
+        break;
+    }
+    case UFT_EV_CLIENT_REGISTERED:
+        if (s->status) {
+            fprintf(s->status, "CONNECT;success;0x%08X\n", ev->client_id);
+            fflush(s->status);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* -P: each 'x' is a random byte (IPv4) or 16-bit group (IPv6). */
+static int private_addr(const char *spec, char *out, size_t cap)
+{
+    size_t i, k = 0;
+    bool v6 = strchr(spec, ':') != NULL;
+    for (i = 0; spec[i] && k + 6 < cap; i++) {
+        if (spec[i] == 'x') {
+            uint16_t r = 0;
+            if (getrandom(&r, sizeof r, 0) != sizeof r)
+                return -1;
+            k += (size_t)snprintf(out + k, cap - k, v6 ? "%x" : "%u", v6 ? r : (r & 0xff));
+        } else {
+            out[k++] = spec[i];
+        }
+    }
+    out[k] = '\0';
+    return 0;
+}
+
+/* -H: hex IDs (0x optional) or IPv4 names; @file holds "ID[|fingerprint]" lines. */
+static int parse_hosts(const char *spec, uint32_t **ids, size_t *n, char *err, size_t errlen)
+{
+    char **lines = NULL, *buf = NULL, *tok, *save = NULL;
+    size_t nl = 0, i, cap = 0;
+    int rc = 0;
+    *ids = NULL;
+    *n = 0;
+    if (spec[0] == '@') {
+        if (filelist_read_lines(spec + 1, &lines, &nl) != 0) {
+            snprintf(err, errlen, "-H %s: %s", spec, strerror(errno));
+            return -1;
+        }
+    } else {
+        buf = strdup(spec);
+        for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            char **nv = realloc(lines, (nl + 1) * sizeof *nv);
+            if (!nv)
+                break;
+            lines = nv;
+            lines[nl++] = strdup(tok);
+        }
+    }
+    for (i = 0; i < nl; i++) {
+        char *p = lines[i], *end;
+        unsigned long id;
+        struct uft_addr a;
+        if (p[0] == '#' || !p[0])
+            continue;
+        p[strcspn(p, "|")] = '\0';
+        id = strtoul(p, &end, 16);
+        if (*end || !*p) {
+            if (uft_udp_resolve(p, 0, AF_INET, &a) != 0) {
+                snprintf(err, errlen, "-H: '%s' is neither a hex ID nor an IPv4 host", p);
+                rc = -1;
+                break;
+            }
+            id = ntohl(((struct sockaddr_in *)&a.ss)->sin_addr.s_addr);
+        }
+        if (*n == cap) {
+            uint32_t *nv = realloc(*ids, (cap = cap ? 2 * cap : 64) * sizeof *nv);
+            if (!nv) {
+                rc = -1;
+                break;
+            }
+            *ids = nv;
+        }
+        (*ids)[(*n)++] = (uint32_t)id;
+    }
+    filelist_free_lines(lines, nl);
+    free(buf);
+    return rc;
+}
+
+static int build_files(struct sender *s, char *err, size_t errlen)
+{
+    struct fl_opts fo;
+    char **lines = NULL, **excl = NULL, *bases[10], *bbuf = NULL, *tok, *save = NULL;
+    size_t nl = 0, nx = 0, nb = 0, i;
+    int rc;
+    memset(&fo, 0, sizeof fo);
+    fo.follow_links = s->o.follow_links;
+    fo.dest_name = s->o.dest_name;
+    fo.dest_is_dir = s->o.dest_is_dir;
+    fo.warn = warn_cb;
+    fo.ctx = s;
+    if (s->o.exclude_file && filelist_read_lines(s->o.exclude_file, &excl, &nx) != 0) {
+        snprintf(err, errlen, "-X %s: %s", s->o.exclude_file, strerror(errno));
+        return -1;
+    }
+    fo.exclude = (const char *const *)excl;
+    fo.n_exclude = nx;
+    if (s->o.base_dirs) {
+        bbuf = strdup(s->o.base_dirs);
+        for (tok = strtok_r(bbuf, ",", &save); tok && nb < 10; tok = strtok_r(NULL, ",", &save))
+            bases[nb++] = tok;
+        fo.base_dirs = (const char *const *)bases;
+        fo.n_base = nb;
+    }
+    if (s->o.list_file) {
+        if (filelist_read_lines(s->o.list_file, &lines, &nl) != 0) {
+            snprintf(err, errlen, "-i %s: %s", s->o.list_file, strerror(errno));
+            return -1;
+        }
+        rc = filelist_build(&fo, lines, nl, &s->files);
+        filelist_free_lines(lines, nl);
+    } else {
+        rc = filelist_build(&fo, s->o.files, (size_t)s->o.n_files, &s->files);
+    }
+    filelist_free_lines(excl, nx);
+    free(bbuf);
+    if (rc)
+        return -1;
+    s->sfiles = calloc(s->files.n + 1, sizeof *s->sfiles);
+    s->fds = malloc((s->files.n + 1) * sizeof *s->fds);
+    if (!s->sfiles || !s->fds)
+        return -1;
+    for (i = 0; i < s->files.n; i++) {
+        s->sfiles[i].name = s->files.v[i].name;
+        s->sfiles[i].ftype = s->files.v[i].ftype;
+        s->sfiles[i].size = s->files.v[i].size;
+        s->sfiles[i].mtime = s->files.v[i].mtime;
+        s->sfiles[i].link = s->files.v[i].link;
+        s->sfiles[i].handle = (void *)(uintptr_t)(i + 1);
+        s->fds[i] = -1;
+    }
+    return 0;
+}
+
+static int setup_net(struct sender *s, struct uft_server_cfg *cfg, char *err, size_t errlen)
+{
+    struct uft_udp_opts uo;
+    char priv[128];
+    unsigned ifindex = 0;
+    uint32_t if_ipv4 = 0;
+    bool unicast;
+    if (uft_udp_resolve(s->o.pub_addr, s->port, AF_UNSPEC, &s->pub) != 0) {
+        snprintf(err, errlen, "-M %s: cannot resolve", s->o.pub_addr);
+        return 1;
+    }
+    unicast = !uft_udp_is_multicast(&s->pub);
+    if (private_addr(s->o.priv_addr, priv, sizeof priv) != 0 ||
+        uft_udp_resolve(priv, s->port, s->pub.ss.ss_family, &s->priv) != 0 ||
+        (!unicast && !uft_udp_is_multicast(&s->priv))) {
+        snprintf(err, errlen, "-P %s: not a multicast address of the same family as -M",
+                 s->o.priv_addr);
+        return 1;
+    }
+    if (unicast)
+        s->priv = s->pub; /* everything goes to the one host */
+    if (s->o.iface && !(ifindex = uft_udp_iface(s->o.iface, &if_ipv4))) {
+        snprintf(err, errlen, "-I %s: no such interface", s->o.iface);
+        return 1;
+    }
+    memset(&uo, 0, sizeof uo);
+    uo.family = s->pub.ss.ss_family;
+    uo.port = (uint16_t)s->o.src_port;
+    uo.sockbuf = (int)s->o.sockbuf;
+    uo.ttl = (int)s->o.ttl;
+    uo.dscp = (int)s->o.dscp;
+    uo.ifindex = ifindex;
+    uo.if_ipv4 = if_ipv4;
+    s->fd = uft_udp_open(&uo);
+    if (s->fd < 0) {
+        snprintf(err, errlen, "cannot open a UDP socket: %s", strerror(errno));
+        return 2;
+    }
+    cfg->ipv6 = s->pub.ss.ss_family == AF_INET6;
+    if (!unicast) {
+        if (cfg->ipv6) {
+            memcpy(cfg->pub_addr, &((struct sockaddr_in6 *)&s->pub.ss)->sin6_addr, 16);
+            memcpy(cfg->priv_addr, &((struct sockaddr_in6 *)&s->priv.ss)->sin6_addr, 16);
+        } else {
+            memcpy(cfg->pub_addr, &((struct sockaddr_in *)&s->pub.ss)->sin_addr, 4);
+            memcpy(cfg->priv_addr, &((struct sockaddr_in *)&s->priv.ss)->sin_addr, 4);
+        }
+    }
+    if (!s->o.uid) {
+        s->o.uid = if_ipv4 ? ntohl(if_ipv4) : uft_udp_default_id();
+    }
+    uft_log_printf(&s->log, 2, "Using private multicast address %s",
+                   uft_udp_format(&s->priv, priv, sizeof priv));
+    return 0;
+}
+
+static int configure(struct sender *s, struct uft_server_cfg *cfg, char *err, size_t errlen)
+{
+    uint32_t gid;
+    memset(cfg, 0, sizeof *cfg);
+    if (s->o.keytype != UFT_KEY_NONE) {
+        snprintf(err, errlen,
+                 "encryption is not implemented in ufcast yet: add -Y none to "
+                 "send unencrypted");
+        return 1;
+    }
+    if (getrandom(&gid, sizeof gid, 0) != sizeof gid)
+        return 1;
+    cfg->version = getenv("UFCAST_V4") ? UFT_VER4 : UFT_VER5;
+    cfg->group_id = gid ? gid : 1;
+    cfg->block_len = (uint16_t)s->o.block_len;
+    cfg->robust = (uint8_t)s->o.robust;
+    cfg->grtt_init = (uft_ts)(s->o.grtt_init * 1e9);
+    cfg->grtt_min = (uft_ts)(s->o.grtt_min * 1e9);
+    cfg->grtt_max = (uft_ts)(s->o.grtt_max * 1e9);
+    cfg->rate = s->o.rate_kbps < 0 ? -1 : s->o.rate_kbps * 1024 / 8;
+    cfg->flags =
+        (uint8_t)((s->o.sync ? UFT_ANN_SYNC : 0) | (s->o.sync_preview ? UFT_ANN_PREVIEW : 0));
+    cfg->max_passes = (uint16_t)s->o.max_passes;
+    cfg->max_nak_pct = (uint8_t)s->o.max_nak_pct;
+    cfg->max_nak_cnt = (uint16_t)s->o.nak_max_count;
+    cfg->quit_on_error = s->o.quit_on_error;
+    cfg->cc_type = (uint8_t)s->o.cc_type;
+    cfg->cc_min_rate = s->o.cc_min_kbps * 1024 / 8;
+    cfg->cc_init_rate = s->o.cc_init_kbps * 1024 / 8;
+    cfg->cc_max_rate = s->o.cc_max_kbps * 1024 / 8;
+    cfg->wall_base_us = uft_clock_wall_us() - uft_clock_now_ns() / 1000;
+    return 0;
+}
+
+static int run(struct sender *s, struct uft_server *srv)
+{
+    static uint8_t buf[10000];
+    struct pollfd pfd = {s->fd, POLLIN, 0};
+    int code = 0;
+    for (;;) {
+        uft_ts now = uft_clock_now_ns(), dl;
+        struct uft_addr from;
+        struct uft_tx tx;
+        ssize_t n;
+        if (stop_signal) {
+            uft_log_printf(&s->log, 0, "Interrupted by signal %d", (int)stop_signal);
+            return 6;
+        }
+        while ((n = uft_server_pull(srv, now, buf, sizeof buf, &tx)) > 0) {
+            struct uft_addr to;
+            if (tx.dst == UFT_DST_PUBLIC)
+                to = s->pub;
+            else if (tx.dst == UFT_DST_PRIVATE)
+                to = s->priv;
+            else
+                uft_udp_from_peer(&tx.peer, &to);
+            if (uft_udp_send(s->fd, buf, (size_t)n, &to) != 0 && errno != EAGAIN)
+                uft_log_printf(&s->log, 1, "send failed: %s", strerror(errno));
+            now = uft_clock_now_ns();
+        }
+        if (uft_server_done(srv, &code))
+            return code;
+        dl = uft_server_deadline(srv);
+        if (dl > now) {
+            uft_ts wait = dl - now;
+            int ms = wait > 1000000000ull ? 1000 : (int)(wait / 1000000);
+            /* below a millisecond, poll would oversleep: spin instead */
+            if (ms > 0 && poll(&pfd, 1, ms) < 0 && errno != EINTR)
+                return 2;
+        }
+        while ((n = uft_udp_recv(s->fd, buf, sizeof buf, &from)) > 0) {
+            struct uft_peer p;
+            uft_udp_to_peer(&from, &p);
+            uft_server_feed(srv, uft_clock_now_ns(), buf, (size_t)n, &p);
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct sender s;
+    struct uft_server_cfg cfg;
+    struct uft_server_ops ops;
+    struct uft_server *srv;
+    uint32_t *ids = NULL;
+    size_t n_ids = 0, i;
+    char err[512];
+    int rc;
+    memset(&s, 0, sizeof s);
+    rc = uftp_cli_parse(argc, argv, &s.o, err, sizeof err);
+    if (rc == UFTP_CLI_HELP) {
+        uftp_cli_usage(stdout);
+        return 0;
+    }
+    if (rc != UFTP_CLI_OK) {
+        fprintf(stderr, "uftp: %s\n", err);
+        return 1;
+    }
+    if (uft_log_open(&s.log, s.o.logfile, (int)s.o.log_level, s.o.timestamps || s.o.logfile)) {
+        fprintf(stderr, "uftp: -L %s: %s\n", s.o.logfile, strerror(errno));
+        return 4;
+    }
+    if (s.o.status_file && strcmp(s.o.status_file, "@LOG") != 0 &&
+        !(s.status = fopen(s.o.status_file, "a"))) {
+        fprintf(stderr, "uftp: -S %s: %s\n", s.o.status_file, strerror(errno));
+        return 1;
+    }
+    if (s.o.status_file && !s.status)
+        s.status = s.log.f;
+    s.port = (uint16_t)s.o.port;
+    if (configure(&s, &cfg, err, sizeof err) || (rc = setup_net(&s, &cfg, err, sizeof err))) {
+        fprintf(stderr, "uftp: %s\n", err);
+        return rc ? rc : 1;
+    }
+    if (s.o.hosts && parse_hosts(s.o.hosts, &ids, &n_ids, err, sizeof err) != 0) {
+        fprintf(stderr, "uftp: %s\n", err);
+        return 1;
+    }
+    if (build_files(&s, err, sizeof err) != 0) {
+        fprintf(stderr, "uftp: %s\n", err[0] ? err : "out of memory");
+        return 1;
+    }
+    cfg.server_id = s.o.uid;
+    cfg.clients = ids;
+    cfg.n_clients = n_ids;
+    memset(&ops, 0, sizeof ops);
+    ops.ctx = &s;
+    ops.event = on_event;
+    ops.read = read_block;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    if (uft_server_create(&cfg, s.sfiles, s.files.n, &ops, uft_clock_now_ns(), &srv) != 0)
+        return 1;
+    uft_log_printf(&s.log, 2, "ufcast uftp: %zu entries to send, server ID 0x%08X", s.files.n,
+                   cfg.server_id);
+    rc = run(&s, srv);
+    uft_log_printf(&s.log, 2, "%s (exit %d)", rc == 0 ? "Group complete" : "Session ended", rc);
+    uft_server_free(srv);
+    for (i = 0; i < s.files.n; i++)
+        if (s.fds[i] >= 0)
+            close(s.fds[i]);
+    free(s.fds);
+    free(s.sfiles);
+    free(ids);
+    filelist_free(&s.files);
+    return rc;
+}

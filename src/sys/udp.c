@@ -1,0 +1,273 @@
+/*
+ * UDP sockets. Multicast membership uses the protocol-independent
+ * MCAST_JOIN_GROUP so one code path serves IPv4 and IPv6. Path MTU
+ * discovery is off (UFTP sends without the DF bit).
+ */
+#include "sys/udp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/err.h"
+
+int uft_udp_resolve(const char *host, uint16_t port, int family, struct uft_addr *out)
+{
+    struct addrinfo hints, *res = NULL;
+    char pbuf[8];
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = family;
+    hints.ai_socktype = SOCK_DGRAM;
+    snprintf(pbuf, sizeof pbuf, "%u", port);
+    if (getaddrinfo(host, pbuf, &hints, &res) != 0 || !res)
+        return UFT_E_VALUE;
+    memset(out, 0, sizeof *out);
+    memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
+    out->len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+const char *uft_udp_format(const struct uft_addr *a, char *buf, size_t cap)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    if (a->ss.ss_family == AF_INET) {
+        const struct sockaddr_in *s = (const struct sockaddr_in *)&a->ss;
+        inet_ntop(AF_INET, &s->sin_addr, host, sizeof host);
+        snprintf(buf, cap, "%s:%u", host, ntohs(s->sin_port));
+    } else {
+        const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)&a->ss;
+        inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof host);
+        snprintf(buf, cap, "[%s]:%u", host, ntohs(s->sin6_port));
+    }
+    return buf;
+}
+
+bool uft_udp_is_multicast(const struct uft_addr *a)
+{
+    if (a->ss.ss_family == AF_INET)
+        return IN_MULTICAST(ntohl(((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr));
+    return IN6_IS_ADDR_MULTICAST(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr);
+}
+
+unsigned uft_udp_iface(const char *name, uint32_t *ipv4_out)
+{
+    struct ifaddrs *ifs, *i;
+    struct uft_addr want;
+    unsigned idx = 0;
+    bool by_addr = uft_udp_resolve(name, 0, AF_UNSPEC, &want) == 0;
+    *ipv4_out = 0;
+    if (getifaddrs(&ifs) != 0)
+        return 0;
+    for (i = ifs; i; i = i->ifa_next) {
+        bool match;
+        if (!i->ifa_addr)
+            continue;
+        match = strcmp(i->ifa_name, name) == 0;
+        if (!match && by_addr && i->ifa_addr->sa_family == want.ss.ss_family) {
+            if (want.ss.ss_family == AF_INET)
+                match = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr ==
+                        ((struct sockaddr_in *)&want.ss)->sin_addr.s_addr;
+            else
+                match = memcmp(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
+                               &((struct sockaddr_in6 *)&want.ss)->sin6_addr, 16) == 0;
+        }
+        if (!match)
+            continue;
+        idx = if_nametoindex(i->ifa_name);
+        if (i->ifa_addr->sa_family == AF_INET && !*ipv4_out)
+            *ipv4_out = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+        if (!*ipv4_out) {
+            /* keep looking for this interface's IPv4 address */
+            struct ifaddrs *j;
+            for (j = ifs; j; j = j->ifa_next)
+                if (j->ifa_addr && j->ifa_addr->sa_family == AF_INET &&
+                    strcmp(j->ifa_name, i->ifa_name) == 0)
+                    *ipv4_out = ((struct sockaddr_in *)j->ifa_addr)->sin_addr.s_addr;
+        }
+        break;
+    }
+    freeifaddrs(ifs);
+    return idx;
+}
+
+uint32_t uft_udp_default_id(void)
+{
+    struct ifaddrs *ifs, *i;
+    uint32_t id = 0;
+    if (getifaddrs(&ifs) != 0)
+        return 0;
+    for (i = ifs; i && !id; i = i->ifa_next) {
+        if (!i->ifa_addr || (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
+            continue;
+        if (i->ifa_addr->sa_family == AF_INET)
+            id = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+    }
+    for (i = ifs; i && !id; i = i->ifa_next) {
+        const uint8_t *b;
+        if (!i->ifa_addr || (i->ifa_flags & IFF_LOOPBACK) || i->ifa_addr->sa_family != AF_INET6)
+            continue;
+        b = ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr.s6_addr;
+        id = (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15];
+    }
+    freeifaddrs(ifs);
+    return id;
+}
+
+static int setopt(int fd, int level, int name, int v)
+{
+    return setsockopt(fd, level, name, &v, sizeof v);
+}
+
+int uft_udp_open(const struct uft_udp_opts *o)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int fd = socket(o->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), saved;
+    if (fd < 0)
+        return UFT_E_IO;
+    memset(&ss, 0, sizeof ss);
+    setopt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    if (o->family == AF_INET6) {
+        struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
+        setopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
+        s->sin6_family = AF_INET6;
+        s->sin6_port = htons(o->port);
+        len = sizeof *s;
+        if (o->ttl)
+            setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, o->ttl);
+        if (o->ifindex)
+            setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, (int)o->ifindex);
+        setopt(fd, IPPROTO_IPV6, IPV6_TCLASS, o->dscp << 2);
+        setopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DONT);
+    } else {
+        struct sockaddr_in *s = (struct sockaddr_in *)&ss;
+        s->sin_family = AF_INET;
+        s->sin_port = htons(o->port);
+        len = sizeof *s;
+        if (o->ttl)
+            setopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, o->ttl);
+        if (o->if_ipv4) {
+            struct in_addr a = {o->if_ipv4};
+            setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &a, sizeof a);
+        }
+        setopt(fd, IPPROTO_IP, IP_TOS, o->dscp << 2);
+        setopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT);
+    }
+    if (o->sockbuf) {
+        setopt(fd, SOL_SOCKET, SO_SNDBUF, o->sockbuf);
+        setopt(fd, SOL_SOCKET, SO_RCVBUF, o->sockbuf);
+    }
+    if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
+        saved = errno;
+        close(fd);
+        errno = saved;
+        return UFT_E_IO;
+    }
+    return fd;
+}
+
+static int membership(int fd, const struct uft_addr *g, unsigned ifindex, uint32_t if_ipv4,
+                      bool join)
+{
+    if (g->ss.ss_family == AF_INET && ifindex == 0 && if_ipv4 == 0) {
+        struct ip_mreq m;
+        m.imr_multiaddr = ((const struct sockaddr_in *)&g->ss)->sin_addr;
+        m.imr_interface.s_addr = INADDR_ANY;
+        return setsockopt(fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, &m,
+                          sizeof m) == 0
+                   ? 0
+                   : UFT_E_IO;
+    }
+    {
+        struct group_req r;
+        int level = g->ss.ss_family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+        memset(&r, 0, sizeof r);
+        r.gr_interface = ifindex;
+        memcpy(&r.gr_group, &g->ss, g->len);
+        return setsockopt(fd, level, join ? MCAST_JOIN_GROUP : MCAST_LEAVE_GROUP, &r, sizeof r) == 0
+                   ? 0
+                   : UFT_E_IO;
+    }
+}
+
+int uft_udp_join(int fd, const struct uft_addr *group, unsigned ifindex, uint32_t if_ipv4)
+{
+    return membership(fd, group, ifindex, if_ipv4, true);
+}
+
+int uft_udp_leave(int fd, const struct uft_addr *group, unsigned ifindex, uint32_t if_ipv4)
+{
+    return membership(fd, group, ifindex, if_ipv4, false);
+}
+
+/* A dual-stack socket sends to IPv4 as a v4-mapped IPv6 address. */
+static void mapped(int fd, const struct uft_addr *to, struct uft_addr *out)
+{
+    struct sockaddr_storage mine;
+    socklen_t len = sizeof mine;
+    *out = *to;
+    if (to->ss.ss_family != AF_INET || getsockname(fd, (struct sockaddr *)&mine, &len) != 0 ||
+        mine.ss_family != AF_INET6)
+        return;
+    {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)&to->ss;
+        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&out->ss;
+        uint32_t a = v4->sin_addr.s_addr;
+        uint16_t port = v4->sin_port;
+        memset(&out->ss, 0, sizeof out->ss);
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = port;
+        v6->sin6_addr.s6_addr[10] = 0xff;
+        v6->sin6_addr.s6_addr[11] = 0xff;
+        memcpy(&v6->sin6_addr.s6_addr[12], &a, 4);
+        out->len = sizeof *v6;
+    }
+}
+
+int uft_udp_send(int fd, const void *buf, size_t len, const struct uft_addr *to)
+{
+    struct uft_addr dst;
+    mapped(fd, to, &dst);
+    for (;;) {
+        if (sendto(fd, buf, len, 0, (const struct sockaddr *)&dst.ss, dst.len) >= 0)
+            return 0;
+        if (errno != EINTR)
+            return UFT_E_IO;
+    }
+}
+
+ssize_t uft_udp_recv(int fd, void *buf, size_t cap, struct uft_addr *from)
+{
+    for (;;) {
+        ssize_t n;
+        from->len = sizeof from->ss;
+        n = recvfrom(fd, buf, cap, 0, (struct sockaddr *)&from->ss, &from->len);
+        if (n >= 0)
+            return n;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return 0;
+        if (errno != EINTR)
+            return UFT_E_IO;
+    }
+}
+
+void uft_udp_to_peer(const struct uft_addr *a, struct uft_peer *p)
+{
+    memset(p, 0, sizeof *p);
+    p->len = (uint8_t)(a->len > sizeof p->bytes ? sizeof p->bytes : a->len);
+    memcpy(p->bytes, &a->ss, p->len);
+}
+
+void uft_udp_from_peer(const struct uft_peer *p, struct uft_addr *a)
+{
+    memset(a, 0, sizeof *a);
+    memcpy(&a->ss, p->bytes, p->len);
+    a->len = p->len;
+}

@@ -1,0 +1,70 @@
+/*
+ * UDP sockets for the programs: IPv4 and IPv6 (dual-stack when asked),
+ * multicast on a chosen interface, TTL, DSCP, buffer sizes. Addresses are
+ * struct sockaddr_storage; the core sees them as opaque struct uft_peer
+ * bytes (uft_udp_to_peer / uft_udp_from_peer).
+ */
+#ifndef UFT_UDP_H
+#define UFT_UDP_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "core/session.h"
+
+struct uft_addr {
+    struct sockaddr_storage ss;
+    socklen_t len;
+};
+
+/* Parse a numeric address or a host name (getaddrinfo) with a port.
+ * family AF_UNSPEC takes the first answer. 0 or UFT_E_VALUE. */
+int uft_udp_resolve(const char *host, uint16_t port, int family, struct uft_addr *out);
+
+/* "a.b.c.d:port" / "[v6]:port" into buf. */
+const char *uft_udp_format(const struct uft_addr *a, char *buf, size_t cap);
+
+bool uft_udp_is_multicast(const struct uft_addr *a);
+
+/* Resolve an interface given by name, or by one of its addresses, to its
+ * index; ipv4_out gets its first IPv4 address (0 when none). 0 when the
+ * name matches nothing, which callers report. */
+unsigned uft_udp_iface(const char *name_or_addr, uint32_t *ipv4_out);
+
+/* UFTP's default ID: the first non-loopback interface's IPv4 address, or
+ * the last 4 bytes of its IPv6 address. 0 when there is none. */
+uint32_t uft_udp_default_id(void);
+
+struct uft_udp_opts {
+    int family;       /* AF_INET or AF_INET6 (dual-stack) */
+    uint16_t port;    /* 0 = any */
+    int sockbuf;      /* SO_SNDBUF / SO_RCVBUF, 0 = leave */
+    int ttl;          /* multicast TTL / hops, 0 = leave */
+    int dscp;         /* 0..63 */
+    unsigned ifindex; /* outgoing multicast interface, 0 = default */
+    uint32_t if_ipv4; /* its IPv4 address (for IP_MULTICAST_IF) */
+};
+
+/* A non-blocking UDP socket bound to the port. Returns the fd or
+ * UFT_E_IO with errno set. */
+int uft_udp_open(const struct uft_udp_opts *o);
+
+/* Join / leave a group on an interface (0 = default). */
+int uft_udp_join(int fd, const struct uft_addr *group, unsigned ifindex, uint32_t if_ipv4);
+int uft_udp_leave(int fd, const struct uft_addr *group, unsigned ifindex, uint32_t if_ipv4);
+
+/* Send one datagram. 0, or UFT_E_IO with errno. */
+int uft_udp_send(int fd, const void *buf, size_t len, const struct uft_addr *to);
+
+/* Receive one datagram: its length, 0 when none is waiting, or UFT_E_IO. */
+ssize_t uft_udp_recv(int fd, void *buf, size_t cap, struct uft_addr *from);
+
+/* Convert between socket addresses and the core's opaque peers. */
+void uft_udp_to_peer(const struct uft_addr *a, struct uft_peer *p);
+void uft_udp_from_peer(const struct uft_peer *p, struct uft_addr *a);
+
+#endif

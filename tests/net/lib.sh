@@ -1,0 +1,56 @@
+# Namespace topology shared by the network tests and the demo (sourced).
+#
+#   [uftn_srv] s0 10.98.0.1 --+
+#   [uftn_c1]  c0 10.98.0.11 -+-- br0 in [uftn_br] (multicast snooping off)
+#   [uftn_c2]  c0 10.98.0.12 -+
+#   ...                       (and fd98::x/64 on every link for IPv6)
+#
+# Everything lives in namespaces this script creates; net_down removes
+# them. Nothing touches the host's interfaces.
+NET_PREFIX=${NET_PREFIX:-uftn}
+
+net_ns() { echo "${NET_PREFIX}_$1"; }
+
+net_up() { # net_up N_CLIENTS
+    n=$1
+    br=$(net_ns br)
+    ip netns add "$br"
+    ip -n "$br" link add br0 type bridge
+    ip -n "$br" link set br0 type bridge mcast_snooping 0
+    ip -n "$br" link set br0 up
+    net_attach srv 1
+    i=1
+    while [ "$i" -le "$n" ]; do
+        net_attach "c$i" $((10 + i))
+        i=$((i + 1))
+    done
+}
+
+net_attach() { # net_attach NAME HOST_NUMBER
+    ns=$(net_ns "$1")
+    br=$(net_ns br)
+    ip netns add "$ns"
+    ip -n "$br" link add "p_$1" type veth peer name eth0 netns "$ns"
+    ip -n "$br" link set "p_$1" master br0 up
+    ip -n "$ns" link set lo up
+    ip -n "$ns" addr add "10.98.0.$2/24" dev eth0
+    ip -n "$ns" addr add "fd98::$2/64" dev eth0 nodad
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" route add 224.0.0.0/4 dev eth0
+    ip -n "$ns" -6 route add ff00::/8 dev eth0 table local 2>/dev/null || true
+}
+
+net_loss() { # net_loss NAME PERCENT: drop that share of UDP arriving there
+    ns=$(net_ns "$1")
+    ip netns exec "$ns" nft add table inet uftloss 2>/dev/null || true
+    ip netns exec "$ns" nft add chain inet uftloss in '{ type filter hook input priority 0; }'
+    ip netns exec "$ns" nft add rule inet uftloss in meta l4proto udp numgen random mod 100 \
+        '<' "$2" drop
+}
+
+net_down() {
+    for ns in $(ip netns list | awk '{print $1}' | grep "^${NET_PREFIX}_"); do
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+        ip netns del "$ns" 2>/dev/null || true
+    done
+}
