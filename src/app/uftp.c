@@ -331,7 +331,7 @@ static int configure(struct sender *s, struct uft_server_cfg *cfg, char *err, si
     }
     if (getrandom(&gid, sizeof gid, 0) != sizeof gid)
         return 1;
-    cfg->version = getenv("UFCAST_V4") ? UFT_VER4 : UFT_VER5;
+    cfg->version = s->o.protocol == 4 ? UFT_VER4 : UFT_VER5;
     cfg->group_id = gid ? gid : 1;
     cfg->block_len = (uint16_t)s->o.block_len;
     cfg->robust = (uint8_t)s->o.robust;

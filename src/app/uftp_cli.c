@@ -232,6 +232,8 @@ static const struct opt table[] = {
      "GRTT in seconds (default 0.5:0.01:15.0)"},
     {'s', "robust", OPT_LONG, OFF(robust), 10, 50, NULL, "robustness factor (default 20)"},
     {'i', "list_file|-", OPT_STR, OFF(list_file), 0, 0, NULL, "read the files to send from here"},
+    {'V', "4|5", OPT_LONG, OFF(protocol), 4, 5, NULL,
+     "protocol version: 5 (default), or 4 for UFTP 4.x clients (ufcast only)"},
 };
 
 void uftp_cli_usage(FILE *f)
@@ -263,6 +265,7 @@ static void defaults(struct uftp_opts *o)
     o->grtt_min = 0.01;
     o->grtt_max = 15.0;
     o->robust = 20;
+    o->protocol = 5;
 }
 
 /* The rules between options, as uftp(1) states them. */

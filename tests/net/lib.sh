@@ -54,3 +54,42 @@ net_down() {
         ip netns del "$ns" 2>/dev/null || true
     done
 }
+
+# A file set with the shapes users send: a large random file, small ones,
+# nested directories, an empty directory, a symlink, awkward names.
+make_files() { # make_files DIR
+    mkdir -p "$1/d1/d2" "$1/empty" "$1/sp ace"
+    head -c 2500000 /dev/urandom >"$1/big.bin"
+    head -c 1 /dev/urandom >"$1/one.bin"
+    : >"$1/zero.bin"
+    head -c 13000 /dev/urandom >"$1/d1/a.bin"
+    head -c 1300 /dev/urandom >"$1/d1/d2/b.bin"
+    printf 'weird\n' >"$1/sp ace/fïlé ünïcødé -x.txt"
+    ln -s big.bin "$1/link.bin"
+}
+
+# Compare every regular file, link and directory of SRC's entries under DST.
+check_tree() { # check_tree SRC DST -> 0 when identical
+    (cd "$1" && find . -mindepth 1) | while IFS= read -r p; do
+        if [ -L "$1/$p" ]; then
+            [ "$(readlink "$1/$p")" = "$(readlink "$2/$p" 2>/dev/null)" ] || { echo "link $p differs"; exit 1; }
+        elif [ -d "$1/$p" ]; then
+            [ -d "$2/$p" ] || { echo "directory $p missing"; exit 1; }
+        else
+            cmp -s "$1/$p" "$2/$p" || { echo "file $p differs or is missing"; exit 1; }
+        fi
+    done
+}
+
+# No temporary file may be left looking like a finished one.
+check_no_temp() { # check_no_temp DST
+    left=$(find "$1" -name '*.~uftp-*' | head -1)
+    [ -z "$left" ] || { echo "temporary file left: $left"; return 1; }
+}
+
+need_root() {
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "SKIPPED: needs root for network namespaces"
+        exit 77
+    fi
+}

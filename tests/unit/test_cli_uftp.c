@@ -75,6 +75,9 @@ static void test_typical(void **state)
     assert_int_equal(o.rate_kbps, -1);
     assert_int_equal(parse(&o, err, "uftp -i -"), UFTP_CLI_OK);
     assert_string_equal(o.list_file, "-");
+    assert_int_equal(o.protocol, 5);
+    assert_int_equal(parse(&o, err, "uftp -V 4 f"), UFTP_CLI_OK);
+    assert_int_equal(o.protocol, 4);
 }
 
 static void expect_error(const char *line, const char *needle)
@@ -110,6 +113,7 @@ static void test_errors(void **state)
     expect_error("uftp", "no files");
     expect_error("uftp -w f", "-w: unknown option");
     expect_error("uftp f -b", "-b needs an argument");
+    expect_error("uftp -V 3 f", "-V 3");
 }
 
 static void test_help(void **state)

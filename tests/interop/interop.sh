@@ -1,0 +1,65 @@
+#!/bin/sh
+# ufcast against the real UFTP programs, both directions, in one session
+# with receivers of both implementations, 2% loss on every receiver.
+#   interop.sh 4 BUILD_APP_DIR   Debian's UFTP 4.10.2 (/usr/bin)
+#   interop.sh 5 BUILD_APP_DIR   UFTP 5 from $UFTP_REF_DIR (skipped if unset)
+# Plain (unencrypted) sessions: ufcast's encryption is not written yet.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../net/lib.sh"
+need_root
+ver=${1:?usage: interop.sh 4|5 BUILD_APP_DIR}
+B=$(cd "${2:?usage: interop.sh 4|5 BUILD_APP_DIR}" && pwd)
+if [ "$ver" = 4 ]; then
+    R=/usr/bin
+    [ -x $R/uftp ] || { echo "SKIPPED: Debian's uftp package is not installed"; exit 77; }
+    vopt="-V 4" ropt=""
+else
+    [ -n "${UFTP_REF_DIR:-}" ] || { echo "SKIPPED: UFTP_REF_DIR is unset (no UFTP 5 binaries)"; exit 77; }
+    R=$UFTP_REF_DIR
+    vopt="" ropt="-Y none"
+fi
+NET_PREFIX=ufti$ver
+W=$(mktemp -d)
+trap 'net_down; rm -rf "$W"' EXIT
+net_down
+net_up 3
+make_files "$W/src"
+for i in 1 2 3; do net_loss "c$i" 2; done
+fail=0
+
+# session NAME SERVER_CMD CLIENT1 CLIENT2 CLIENT3
+session() {
+    name=$1 server=$2
+    shift 2
+    i=1
+    for cbin in "$@"; do
+        rm -rf "$W/r$i"
+        mkdir -p "$W/r$i"
+        ip netns exec "$(net_ns c$i)" timeout 120 "$cbin" -d -D "$W/r$i" -U "0x0a00000$i" -x 2 \
+            >"$W/$name.c$i.log" 2>&1 &
+        i=$((i + 1))
+    done
+    sleep 0.5
+    set +e
+    # shellcheck disable=SC2086
+    (cd "$W/src" && ip netns exec "$(net_ns srv)" timeout 100 $server -R 50000 -r 0.05 -s 10 \
+        -H 0x0a000001,0x0a000002,0x0a000003 -x 2 big.bin one.bin zero.bin d1 empty "sp ace" \
+        link.bin >"$W/$name.s.log" 2>&1)
+    rc=$?
+    set -e
+    sleep 0.5
+    for i in 1 2 3; do ip netns pids "$(net_ns c$i)" | xargs -r kill 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    ok=1
+    [ "$rc" -eq 0 ] || { echo "$name: server exit $rc"; ok=0; }
+    for i in 1 2 3; do
+        check_tree "$W/src" "$W/r$i" >"$W/$name.diff" 2>&1 ||
+            { echo "$name: receiver $i ($(basename "$(eval echo \$$((i + 0)))" 2>/dev/null)): $(cat "$W/$name.diff")"; ok=0; }
+    done
+    if [ "$ok" = 1 ]; then echo "PASS $name"; else echo "FAIL $name"; tail -15 "$W/$name.s.log"; fail=1; fi
+}
+
+session "uftp${ver}_server" "$R/uftp $ropt" "$B/uftpd" "$B/uftpd" "$R/uftpd"
+session "ufcast_server_v$ver" "$B/uftp -Y none $vopt" "$R/uftpd" "$R/uftpd" "$B/uftpd"
+exit $fail

@@ -1,0 +1,65 @@
+#!/bin/sh
+# ufcast to ufcast over real UDP multicast in private namespaces: three
+# receivers, a file set with directories, a link and awkward names; no
+# loss, 1% and 10% loss on every receiver, and IPv6 multicast. Every
+# receiver must hold exactly the source tree and no temporary file.
+# usage: transfer.sh BUILD_APP_DIR
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+need_root
+B=$(cd "${1:?usage: transfer.sh BUILD_APP_DIR}" && pwd)
+NET_PREFIX=uftt
+W=$(mktemp -d)
+trap 'net_down; rm -rf "$W"' EXIT
+net_down
+net_up 3
+make_files "$W/src"
+fail=0
+
+case_run() { # case_run NAME LOSS FAMILY
+    name=$1 loss=$2 fam=$3
+    pub=230.4.4.1 priv=230.5.5.7
+    if [ "$fam" = 6 ]; then pub=ff15::4:4:1 priv=ff15::5:5:7; fi
+    for i in 1 2 3; do
+        rm -rf "$W/r$i"
+        mkdir -p "$W/r$i"
+        ip netns exec "$(net_ns c$i)" nft flush ruleset
+        [ "$loss" -gt 0 ] && net_loss "c$i" "$loss"
+        ip netns exec "$(net_ns c$i)" timeout 90 "$B/uftpd" -d -D "$W/r$i" -U "0x0a00000$i" \
+            -M "$pub" -x 1 >"$W/$name.c$i.log" 2>&1 &
+    done
+    sleep 0.5
+    start=$(date +%s.%N)
+    set +e
+    (cd "$W/src" && ip netns exec "$(net_ns srv)" timeout 80 "$B/uftp" -Y none -R 100000 \
+        -r 0.02:0.01:1 -s 10 -M "$pub" -P "$priv" -H 0x0a000001,0x0a000002,0x0a000003 -x 1 \
+        big.bin one.bin zero.bin d1 empty "sp ace" link.bin >"$W/$name.s.log" 2>&1)
+    rc=$?
+    set -e
+    secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+    sleep 0.3
+    for i in 1 2 3; do
+        ip netns pids "$(net_ns c$i)" | xargs -r kill 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    ok=1
+    [ "$rc" -eq 0 ] || { echo "$name: server exit $rc"; ok=0; }
+    for i in 1 2 3; do
+        check_tree "$W/src" "$W/r$i" >"$W/$name.diff$i" 2>&1 || { echo "$name: receiver $i: $(cat "$W/$name.diff$i")"; ok=0; }
+        check_no_temp "$W/r$i" || ok=0
+    done
+    if [ "$ok" = 1 ]; then
+        echo "PASS $name (${secs}s)"
+    else
+        echo "FAIL $name; server log:"
+        tail -20 "$W/$name.s.log"
+        fail=1
+    fi
+}
+
+case_run plain_v4 0 4
+case_run loss1_v4 1 4
+case_run loss10_v4 10 4
+case_run plain_v6 0 6
+exit $fail
