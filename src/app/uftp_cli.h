@@ -58,8 +58,8 @@ struct uftp_opts {
     double grtt_init, grtt_min, grtt_max;        /* -r, seconds */
     long robust;                                 /* -s */
     const char *list_file;                       /* -i (or "-") */
-    long protocol;           /* -V: 5 (default) or 4 for UFTP 4 clients; ufcast only */
-    char **files;                                /* operands */
+    long protocol; /* -V: 5 (default) or 4 for UFTP 4 clients; ufcast only */
+    char **files;  /* operands */
     int n_files;
 };
 
