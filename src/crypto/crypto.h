@@ -2,19 +2,66 @@
  * The cryptographic interface the rest of ufcast uses. crypto_ossl.c
  * implements it with OpenSSL 3 and is the only file that includes OpenSSL
  * headers. The core never calls it directly: sessions get these functions
- * through their environment callbacks, so a simulator can replace them.
+ * through struct uft_crypto_ops (core/secure.h), so a simulator or a test
+ * can replace them.
  *
- * This file grows with the crypto issue (key exchange, AEAD, signatures).
+ * Hash, key and curve numbers are UFTP's (enum uft_hashtype, uft_keytype,
+ * UFT_CURVE_*). Public keys travel as UFTP key blobs (core/blob.h).
+ * Every function returns 0 or a negative uft_err; UFT_E_AUTH means a
+ * signature or tag did not verify.
  */
 #ifndef UFT_CRYPTO_H
 #define UFT_CRYPTO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-/* Fill buf with len bytes from the system's CSPRNG. 0 or UFT_E_CRYPTO. */
+/* Fill buf with len bytes from the system's CSPRNG. */
 int uft_crypto_random(void *buf, size_t len);
 
 /* Overwrite len bytes at p with zeros in a way the compiler keeps. */
 void uft_crypto_wipe(void *p, size_t len);
+
+/* Digest length of a hash type (0 when unknown). */
+size_t uft_crypto_hash_len(uint8_t hashtype);
+
+/* out = H(data); out holds uft_crypto_hash_len bytes. */
+int uft_crypto_hash(uint8_t hashtype, const void *data, size_t len, uint8_t *out);
+
+/* out = HMAC-H(key, data). */
+int uft_crypto_hmac(uint8_t hashtype, const uint8_t *key, size_t key_len, const void *data,
+                    size_t len, uint8_t *out);
+
+/* HKDF-Expand (RFC 5869) with UFTP 5's label: info = "UFTP5 " label ctx,
+ * with no length prefixes. out_len bytes to out. */
+int uft_crypto_expand_label(uint8_t hashtype, const uint8_t *secret, const char *label,
+                            const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t out_len);
+
+/* An ephemeral ECDH key. */
+struct uft_ecdh;
+int uft_ecdh_new(uint8_t curve, struct uft_ecdh **out);
+/* Its public key as a UFTP EC blob; returns the blob length. */
+int uft_ecdh_blob(const struct uft_ecdh *k, uint8_t *buf, size_t cap, size_t *len);
+/* The shared secret (the X coordinate) with the peer's EC blob. */
+int uft_ecdh_derive(const struct uft_ecdh *k, const uint8_t *peer_blob, size_t blob_len,
+                    uint8_t *secret, size_t cap, size_t *len);
+void uft_ecdh_free(struct uft_ecdh *k);
+
+/* Verify sig (UFTP's RSA PKCS#1 v1.5 or ECDSA r/s form) over H(msg) with
+ * the public key in a UFTP key blob. */
+int uft_crypto_verify(const uint8_t *keyblob, size_t blob_len, uint8_t hashtype, const void *msg,
+                      size_t msg_len, const uint8_t *sig, size_t sig_len);
+
+/* AES-GCM / AES-CCM with a 12-byte nonce and a 16-byte tag after the
+ * ciphertext. Seal: out gets len + 16 bytes. Open: in is ciphertext and
+ * tag (len includes the tag); out gets len - 16 bytes; UFT_E_AUTH when
+ * the tag does not match. */
+int uft_crypto_seal(uint8_t keytype, const uint8_t *key, const uint8_t *nonce, const uint8_t *aad,
+                    size_t aad_len, const uint8_t *in, size_t len, uint8_t *out);
+int uft_crypto_open(uint8_t keytype, const uint8_t *key, const uint8_t *nonce, const uint8_t *aad,
+                    size_t aad_len, const uint8_t *in, size_t len, uint8_t *out);
+
+/* Key length of a symmetric key type (16 or 32; 0 when unknown). */
+size_t uft_crypto_key_len(uint8_t keytype);
 
 #endif

@@ -1,16 +1,36 @@
-/* OpenSSL 3 implementation of crypto.h. */
+/*
+ * OpenSSL 3 implementation of crypto.h, through EVP and OSSL_PARAM only
+ * (no deprecated low-level APIs). UFTP's own formats are converted here:
+ * EC blobs are X||Y (SEC1 without the 0x04 byte), ECDSA signatures are
+ * rlen, slen, r, s (not DER), RSA blobs are exponent and modulus.
+ */
 #include "crypto/crypto.h"
 
 #include <limits.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/param_build.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "core/blob.h"
 #include "core/err.h"
+#include "core/msg.h"
+
+struct uft_ecdh {
+    EVP_PKEY *key;
+    uint8_t curve;
+};
 
 int uft_crypto_random(void *buf, size_t len)
 {
     unsigned char *p = buf;
-    /* RAND_bytes takes an int length: feed it in chunks. */
     while (len > 0) {
         int n = len > INT_MAX ? INT_MAX : (int)len;
         if (RAND_bytes(p, n) != 1)
@@ -24,4 +44,357 @@ int uft_crypto_random(void *buf, size_t len)
 void uft_crypto_wipe(void *p, size_t len)
 {
     OPENSSL_cleanse(p, len);
+}
+
+static const EVP_MD *md_of(uint8_t hashtype)
+{
+    switch (hashtype) {
+    case UFT_HASH_SHA1:
+        return EVP_sha1();
+    case UFT_HASH_SHA256:
+        return EVP_sha256();
+    case UFT_HASH_SHA384:
+        return EVP_sha384();
+    case UFT_HASH_SHA512:
+        return EVP_sha512();
+    default:
+        return NULL;
+    }
+}
+
+size_t uft_crypto_hash_len(uint8_t hashtype)
+{
+    const EVP_MD *md = md_of(hashtype);
+    return md ? (size_t)EVP_MD_get_size(md) : 0;
+}
+
+int uft_crypto_hash(uint8_t hashtype, const void *data, size_t len, uint8_t *out)
+{
+    const EVP_MD *md = md_of(hashtype);
+    unsigned int n;
+    if (!md)
+        return UFT_E_VALUE;
+    return EVP_Digest(data, len, out, &n, md, NULL) == 1 ? 0 : UFT_E_CRYPTO;
+}
+
+int uft_crypto_hmac(uint8_t hashtype, const uint8_t *key, size_t key_len, const void *data,
+                    size_t len, uint8_t *out)
+{
+    const EVP_MD *md = md_of(hashtype);
+    unsigned int n;
+    if (!md || key_len > INT_MAX)
+        return UFT_E_VALUE;
+    return HMAC(md, key, (int)key_len, data, len, out, &n) ? 0 : UFT_E_CRYPTO;
+}
+
+int uft_crypto_expand_label(uint8_t hashtype, const uint8_t *secret, const char *label,
+                            const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t out_len)
+{
+    size_t h = uft_crypto_hash_len(hashtype), llen = strlen(label), done = 0;
+    uint8_t t[64], buf[64 + 512 + 1];
+    size_t tlen = 0, info_len = 6 + llen + ctx_len;
+    uint8_t counter = 1;
+    int rc = 0;
+    if (!h || info_len + h + 1 > sizeof buf)
+        return UFT_E_VALUE;
+    /* T(n) = HMAC(PRK, T(n-1) | info | n), info = "UFTP5 " label ctx */
+    while (done < out_len && rc == 0) {
+        size_t k = 0, take;
+        memcpy(buf, t, tlen);
+        k += tlen;
+        memcpy(buf + k, "UFTP5 ", 6);
+        k += 6;
+        memcpy(buf + k, label, llen);
+        k += llen;
+        if (ctx_len)
+            memcpy(buf + k, ctx, ctx_len);
+        k += ctx_len;
+        buf[k++] = counter++;
+        rc = uft_crypto_hmac(hashtype, secret, h, buf, k, t);
+        tlen = h;
+        take = out_len - done < h ? out_len - done : h;
+        memcpy(out + done, t, take);
+        done += take;
+    }
+    uft_crypto_wipe(t, sizeof t);
+    uft_crypto_wipe(buf, sizeof buf);
+    return rc;
+}
+
+static const char *curve_name(uint8_t curve)
+{
+    switch (curve) {
+    case UFT_CURVE_P256:
+        return "prime256v1";
+    case UFT_CURVE_P384:
+        return "secp384r1";
+    case UFT_CURVE_P521:
+        return "secp521r1";
+    default:
+        return NULL;
+    }
+}
+
+/* An EC public key from a UFTP blob (X||Y). */
+static EVP_PKEY *ec_from_blob(uint8_t curve, const uint8_t *xy, size_t len)
+{
+    const char *name = curve_name(curve);
+    uint8_t pt[1 + 132];
+    EVP_PKEY_CTX *ctx;
+    EVP_PKEY *key = NULL;
+    OSSL_PARAM params[3];
+    if (!name || len + 1 > sizeof pt)
+        return NULL;
+    pt[0] = 0x04;
+    memcpy(pt + 1, xy, len);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)name, 0);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt, len + 1);
+    params[2] = OSSL_PARAM_construct_end();
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    if (ctx && EVP_PKEY_fromdata_init(ctx) == 1)
+        EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params);
+    EVP_PKEY_CTX_free(ctx);
+    return key;
+}
+
+static EVP_PKEY *rsa_from_blob(uint32_t exponent, const uint8_t *mod, size_t len)
+{
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    BIGNUM *n = BN_bin2bn(mod, (int)len, NULL), *e = BN_new();
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    EVP_PKEY *key = NULL;
+    if (!bld || !n || !e || !BN_set_word(e, exponent) ||
+        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
+        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
+        !(params = OSSL_PARAM_BLD_to_param(bld)))
+        goto out;
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+    if (ctx && EVP_PKEY_fromdata_init(ctx) == 1)
+        EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params);
+out:
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    BN_free(n);
+    BN_free(e);
+    return key;
+}
+
+int uft_ecdh_new(uint8_t curve, struct uft_ecdh **out)
+{
+    const char *name = curve_name(curve);
+    struct uft_ecdh *k;
+    *out = NULL;
+    if (!name)
+        return UFT_E_VALUE;
+    k = calloc(1, sizeof *k);
+    if (!k)
+        return UFT_E_NOMEM;
+    k->curve = curve;
+    k->key = EVP_EC_gen(name);
+    if (!k->key) {
+        free(k);
+        return UFT_E_CRYPTO;
+    }
+    *out = k;
+    return 0;
+}
+
+int uft_ecdh_blob(const struct uft_ecdh *k, uint8_t *buf, size_t cap, size_t *len)
+{
+    uint8_t pt[1 + 132];
+    size_t n = 0;
+    struct uft_keyblob b;
+    ssize_t w;
+    if (EVP_PKEY_get_octet_string_param(k->key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pt, sizeof pt,
+                                        &n) != 1 ||
+        n < 3 || pt[0] != 0x04)
+        return UFT_E_CRYPTO;
+    memset(&b, 0, sizeof b);
+    b.type = UFT_BLOB_EC;
+    b.ec_curve = k->curve;
+    b.ec_point.p = pt + 1;
+    b.ec_point.len = n - 1;
+    w = uft_blob_encode(&b, buf, cap);
+    if (w < 0)
+        return (int)w;
+    *len = (size_t)w;
+    return 0;
+}
+
+int uft_ecdh_derive(const struct uft_ecdh *k, const uint8_t *peer_blob, size_t blob_len,
+                    uint8_t *secret, size_t cap, size_t *len)
+{
+    struct uft_keyblob b;
+    EVP_PKEY *peer;
+    EVP_PKEY_CTX *ctx;
+    int rc = UFT_E_CRYPTO;
+    if (uft_blob_decode(peer_blob, blob_len, &b) != 0 || b.type != UFT_BLOB_EC ||
+        b.ec_curve != k->curve)
+        return UFT_E_VALUE;
+    peer = ec_from_blob(b.ec_curve, b.ec_point.p, b.ec_point.len);
+    if (!peer)
+        return UFT_E_VALUE;
+    ctx = EVP_PKEY_CTX_new(k->key, NULL);
+    *len = cap;
+    if (ctx && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer(ctx, peer) == 1 &&
+        EVP_PKEY_derive(ctx, secret, len) == 1)
+        rc = 0;
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(peer);
+    return rc;
+}
+
+void uft_ecdh_free(struct uft_ecdh *k)
+{
+    if (k) {
+        EVP_PKEY_free(k->key);
+        free(k);
+    }
+}
+
+/* UFTP's ECDSA r/s form to DER for OpenSSL. */
+static int ecdsa_to_der(const uint8_t *sig, size_t len, uint8_t *der, size_t cap, size_t *out)
+{
+    struct uft_ecdsa_sig s;
+    ECDSA_SIG *es;
+    BIGNUM *r, *sv;
+    unsigned char *p = der;
+    int n;
+    if (uft_ecdsa_sig_decode(sig, len, &s) != 0)
+        return UFT_E_VALUE;
+    es = ECDSA_SIG_new();
+    r = BN_bin2bn(s.r.p, (int)s.r.len, NULL);
+    sv = BN_bin2bn(s.s.p, (int)s.s.len, NULL);
+    if (!es || !r || !sv || ECDSA_SIG_set0(es, r, sv) != 1) {
+        ECDSA_SIG_free(es);
+        BN_free(r);
+        BN_free(sv);
+        return UFT_E_CRYPTO;
+    }
+    n = i2d_ECDSA_SIG(es, NULL);
+    if (n <= 0 || (size_t)n > cap) {
+        ECDSA_SIG_free(es);
+        return UFT_E_CRYPTO;
+    }
+    i2d_ECDSA_SIG(es, &p);
+    ECDSA_SIG_free(es);
+    *out = (size_t)n;
+    return 0;
+}
+
+int uft_crypto_verify(const uint8_t *keyblob, size_t blob_len, uint8_t hashtype, const void *msg,
+                      size_t msg_len, const uint8_t *sig, size_t sig_len)
+{
+    struct uft_keyblob b;
+    const EVP_MD *md = md_of(hashtype);
+    uint8_t digest[64], der[300];
+    size_t dlen = uft_crypto_hash_len(hashtype), derlen = 0;
+    EVP_PKEY *key = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    int rc = UFT_E_AUTH;
+    if (!md || uft_blob_decode(keyblob, blob_len, &b) != 0 ||
+        uft_crypto_hash(hashtype, msg, msg_len, digest) != 0)
+        return UFT_E_VALUE;
+    if (b.type == UFT_BLOB_RSA)
+        key = rsa_from_blob(b.rsa_exponent, b.rsa_modulus.p, b.rsa_modulus.len);
+    else
+        key = ec_from_blob(b.ec_curve, b.ec_point.p, b.ec_point.len);
+    if (!key)
+        return UFT_E_VALUE;
+    ctx = EVP_PKEY_CTX_new(key, NULL);
+    if (!ctx || EVP_PKEY_verify_init(ctx) != 1 || EVP_PKEY_CTX_set_signature_md(ctx, md) != 1)
+        goto out;
+    if (b.type == UFT_BLOB_RSA) {
+        if (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
+            EVP_PKEY_verify(ctx, sig, sig_len, digest, dlen) == 1)
+            rc = 0;
+    } else if (ecdsa_to_der(sig, sig_len, der, sizeof der, &derlen) == 0 &&
+               EVP_PKEY_verify(ctx, der, derlen, digest, dlen) == 1) {
+        rc = 0;
+    }
+out:
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+size_t uft_crypto_key_len(uint8_t keytype)
+{
+    switch (keytype) {
+    case UFT_KEY_AES128_GCM:
+    case UFT_KEY_AES128_CCM:
+        return 16;
+    case UFT_KEY_AES256_GCM:
+    case UFT_KEY_AES256_CCM:
+        return 32;
+    default:
+        return 0;
+    }
+}
+
+static const EVP_CIPHER *cipher_of(uint8_t keytype, int *ccm)
+{
+    *ccm = keytype == UFT_KEY_AES128_CCM || keytype == UFT_KEY_AES256_CCM;
+    switch (keytype) {
+    case UFT_KEY_AES128_GCM:
+        return EVP_aes_128_gcm();
+    case UFT_KEY_AES256_GCM:
+        return EVP_aes_256_gcm();
+    case UFT_KEY_AES128_CCM:
+        return EVP_aes_128_ccm();
+    case UFT_KEY_AES256_CCM:
+        return EVP_aes_256_ccm();
+    default:
+        return NULL;
+    }
+}
+
+static int aead(int enc, uint8_t keytype, const uint8_t *key, const uint8_t *nonce,
+                const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len, uint8_t *out)
+{
+    int ccm, n, rc = enc ? UFT_E_CRYPTO : UFT_E_AUTH;
+    const EVP_CIPHER *c = cipher_of(keytype, &ccm);
+    EVP_CIPHER_CTX *ctx;
+    size_t plen = enc ? len : len - 16;
+    uint8_t *tag = (uint8_t *)(enc ? out + len : in + plen);
+    if (!c || (!enc && len < 16) || len > INT_MAX || aad_len > INT_MAX)
+        return UFT_E_VALUE;
+    ctx = EVP_CIPHER_CTX_new();
+    if (!ctx || EVP_CipherInit_ex(ctx, c, NULL, NULL, NULL, enc) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) != 1)
+        goto out;
+    if (ccm && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16, enc ? NULL : tag) != 1)
+        goto out;
+    if (EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) != 1)
+        goto out;
+    if (ccm && EVP_CipherUpdate(ctx, NULL, &n, NULL, (int)plen) != 1)
+        goto out;
+    if (aad_len && EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
+        goto out;
+    if (EVP_CipherUpdate(ctx, out, &n, in, (int)plen) != 1)
+        goto out;
+    if (!enc && !ccm && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16, tag) != 1)
+        goto out;
+    if (!ccm && EVP_CipherFinal_ex(ctx, out + n, &n) != 1)
+        goto out;
+    if (enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, out + len) != 1)
+        goto out;
+    rc = 0;
+out:
+    EVP_CIPHER_CTX_free(ctx);
+    return rc;
+}
+
+int uft_crypto_seal(uint8_t keytype, const uint8_t *key, const uint8_t *nonce, const uint8_t *aad,
+                    size_t aad_len, const uint8_t *in, size_t len, uint8_t *out)
+{
+    return aead(1, keytype, key, nonce, aad, aad_len, in, len, out);
+}
+
+int uft_crypto_open(uint8_t keytype, const uint8_t *key, const uint8_t *nonce, const uint8_t *aad,
+                    size_t aad_len, const uint8_t *in, size_t len, uint8_t *out)
+{
+    return aead(0, keytype, key, nonce, aad, aad_len, in, len, out);
 }

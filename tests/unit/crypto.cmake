@@ -1,3 +1,3 @@
-# Tests of src/crypto (owned by the crypto layer's work).
+# Tests of src/crypto.
 uft_unit(test_crypto)
-target_link_libraries(test_crypto PRIVATE uft_crypto)
+target_link_libraries(test_crypto PRIVATE uft_crypto uft_sys)
