@@ -22,6 +22,7 @@
 #include "core/client.h"
 #include "core/err.h"
 #include "core/msg.h"
+#include "crypto/ops.h"
 #include "sys/clock.h"
 #include "sys/log.h"
 #include "sys/store.h"
@@ -287,9 +288,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "uftpd: %s\n", err);
         return 1;
     }
-    if (d.o.keyfile || d.o.keygen || d.o.encrypted_only)
-        fprintf(stderr, "uftpd: note: encryption is not implemented yet; -k/-K/-E only make "
-                        "encrypted sessions be refused\n");
+    if (d.o.keyfile || d.o.keygen)
+        fprintf(stderr, "uftpd: note: client keys (-k/-K) are not implemented yet; sessions "
+                        "that require client authentication are refused\n");
     if (uft_log_open(&d.log, d.o.foreground ? NULL : d.o.logfile, (int)d.o.log_level, true)) {
         fprintf(stderr, "uftpd: cannot open log file %s: %s\n", d.o.logfile, strerror(errno));
         return 4;
@@ -319,6 +320,7 @@ int main(int argc, char **argv)
     ops.file_begin = st_begin;
     ops.file_write = st_write;
     ops.file_end = st_end;
+    ops.crypto = uft_crypto_ops();
     if (uft_client_create(&cfg, &ops, &d.client) != 0) {
         fprintf(stderr, "uftpd: out of memory\n");
         return 5;

@@ -11,6 +11,8 @@
  */
 #include "core/client.h"
 
+#include "core/client_int.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,82 +23,6 @@
 #include "core/msg.h"
 #include "core/quant.h"
 #include "core/tfmcc.h"
-
-#define MAX_PENDING_ABORTS 16
-
-enum cphase { C_FREE = 0, C_REGISTERED, C_MIDGROUP, C_RECEIVING, C_FINAL };
-
-struct csession {
-    enum cphase phase;
-    uint8_t version;
-    uint32_t group_id, server_id;
-    uint8_t inst, robust, flags;
-    uint16_t block_len;
-    uint16_t seq;
-    bool seq_seen;
-    uint16_t max_seq;
-    struct uft_peer server;
-    uint8_t priv[16];
-    bool v6, joined;
-    uft_ts grtt, last_rx, start;
-
-    /* REGISTER */
-    uint64_t echo_us; /* server timestamp being echoed */
-    uft_ts echo_rx;   /* when it arrived */
-    uft_ts next_register, giveup_at;
-    bool owe_register;
-
-    /* the current file */
-    uint16_t file_id;
-    uint8_t ftype;
-    struct uft_layout lay;
-    void *handle;
-    uint8_t *got;
-    uint32_t got_count;
-    uint8_t status; /* COMPLETE status to report */
-    bool partial;   /* resumed: some blocks came from an earlier session */
-    bool file_done, have_free;
-    uint64_t free_bytes;
-    bool owe_ack, owe_complete;
-    uint64_t fi_echo_us;
-    uft_ts fi_rx;
-
-    /* NAK reporting */
-    uint32_t top_section;      /* highest section seen so far + 1 */
-    uint32_t reported;         /* sections below this were reported (new-section trigger) */
-    uint32_t nak_from, nak_to; /* report sections [nak_from, nak_to] when nak_at passes */
-    uft_ts nak_at;
-    bool status_owed;
-    uint32_t status_cursor;
-
-    /* end of session */
-    bool owe_final;
-    uft_ts final_resend, final_giveup;
-
-    /* TFMCC feedback (cc_type == UFT_CC_TFMCC) */
-    uint8_t cc_type;
-    struct uft_tfmcc_rx *cc;
-    int64_t gsize;
-    bool owe_cc_ack;
-};
-
-struct pending_abort {
-    uint8_t version;
-    uint32_t group_id;
-    uint8_t inst;
-    struct uft_peer peer;
-    char text[80];
-};
-
-struct uft_client {
-    struct uft_client_cfg cfg;
-    struct uft_client_ops ops;
-    struct csession *sess;
-    struct pending_abort aborts[MAX_PENDING_ABORTS];
-    size_t n_aborts;
-    uint8_t *scratch;
-    struct uft_client_stats st;
-};
 
 /* ---------- events and replies ---------- */
 
@@ -155,6 +81,7 @@ static void end_session(struct uft_client *c, struct csession *s, bool ok, const
     drop_file(c, s);
     free(s->cc);
     s->cc = NULL;
+    uft_csec_free(c, s);
     if (s->joined) {
         struct uft_event lv = {.type = UFT_EV_LEAVE, .addr = s->priv, .ipv6 = s->v6};
         emit(c, s, &lv);
@@ -203,8 +130,8 @@ static bool zero_addr(const uint8_t *a, size_t n)
     return true;
 }
 
-static void on_announce(struct uft_client *c, const struct uft_msg *m, size_t len,
-                        const struct uft_peer *from, uft_ts now)
+static void on_announce(struct uft_client *c, const struct uft_msg *m, const uint8_t *pkt,
+                        size_t len, const struct uft_peer *from, uft_ts now)
 {
     const struct uft_announce *a = &m->u.announce;
     struct csession *s = find_session(c, m->hdr.group_id, m->hdr.group_inst);
@@ -217,11 +144,6 @@ static void on_announce(struct uft_client *c, const struct uft_msg *m, size_t le
         return; /* a closed group without us */
     if (c->cfg.encrypted_only && !a->has_enc)
         return;
-    if (a->has_enc) {
-        queue_abort(c, m->hdr.version, m->hdr.group_id, m->hdr.group_inst, from,
-                    "Encrypted sessions are not supported by this ufcast client yet");
-        return;
-    }
     for (i = 0; i < c->cfg.max_sessions && c->sess[i].phase != C_FREE; i++)
         ;
     if (i == c->cfg.max_sessions) {
@@ -245,6 +167,18 @@ static void on_announce(struct uft_client *c, const struct uft_msg *m, size_t le
     s->last_rx = s->start = now;
     s->echo_us = uft_msg_tstamp_us(s->version, a->tstamp_hi, a->tstamp_lo);
     s->echo_rx = now;
+    if (a->has_enc) {
+        const char *why = NULL;
+        if (uft_csec_announce(c, s, m, pkt, len, &why) != 0) {
+            clog_(c, s, 1, "Refusing encrypted session %08X: %s", s->group_id,
+                  why ? why : "key exchange failed");
+            queue_abort(c, m->hdr.version, m->hdr.group_id, m->hdr.group_inst, from,
+                        why ? why : "Key exchange failed");
+            uft_csec_free(c, s);
+            s->phase = C_FREE;
+            return;
+        }
+    }
     s->cc_type = a->cc_type;
     if (s->cc_type == UFT_CC_TFMCC) {
         uint32_t ip = s->v6 ? 40 : 20;
@@ -577,6 +511,50 @@ static bool stale(struct csession *s, const struct uft_msg *m)
            m->hdr.func != UFT_FILESEG;
 }
 
+/* An encrypted session: open ENCRYPTED datagrams into *m, take KEYINFO,
+ * and drop what must not arrive in clear. False when m is consumed. */
+static bool secure_filter(struct uft_client *c, struct csession *s, struct uft_msg *m,
+                          const uint8_t *pkt, size_t len, uft_ts now)
+{
+    struct uft_msg inner;
+    int rc;
+    switch (m->hdr.func) {
+    case UFT_ENCRYPTED:
+        if (uft_csec_open(c, s, m, pkt, len, c->plain, 10000, &inner) != 0) {
+            c->st.rx_dropped++;
+            return false;
+        }
+        *m = inner;
+        return true;
+    case UFT_KEYINFO:
+        rc = uft_csec_keyinfo(c, s, m, pkt, len);
+        if (rc < 0) {
+            c->st.rx_dropped++;
+            clog_(c, s, 1, "Dropped a KEYINFO that did not verify");
+            return false;
+        }
+        if (rc == 1) {
+            clog_(c, s, 2, "Received the group keys");
+            s->phase = C_MIDGROUP;
+        }
+        if (uft_csec_keyed(s)) {
+            size_t i;
+            for (i = 0; i < m->u.keyinfo.keys.n; i++)
+                if (uft_destkeys_id(&m->u.keyinfo.keys, i) == c->cfg.client_id)
+                    s->owe_kiack = true;
+        }
+        s->last_rx = now;
+        c->st.rx_packets++;
+        return false;
+    case UFT_ABORT:
+    case UFT_REG_CONF:
+        return true; /* REG_CONF only confirms; an ABORT may come before keys */
+    default:
+        c->st.rx_dropped++; /* session traffic must be encrypted */
+        return false;
+    }
+}
+
 void uft_client_feed(struct uft_client *c, uft_ts now, const uint8_t *pkt, size_t len,
                      const struct uft_peer *from)
 {
@@ -588,7 +566,7 @@ void uft_client_feed(struct uft_client *c, uft_ts now, const uint8_t *pkt, size_
     }
     if (m.hdr.func == UFT_ANNOUNCE) {
         c->st.rx_packets++;
-        on_announce(c, &m, len, from, now);
+        on_announce(c, &m, pkt, len, from, now);
         return;
     }
     s = find_session(c, m.hdr.group_id, m.hdr.group_inst);
@@ -596,6 +574,8 @@ void uft_client_feed(struct uft_client *c, uft_ts now, const uint8_t *pkt, size_
         c->st.rx_dropped++;
         return;
     }
+    if (s->sec && !secure_filter(c, s, &m, pkt, len, now))
+        return;
     c->st.rx_packets++;
     s->last_rx = now;
     s->grtt = (uft_ts)(uft_unquant_grtt(m.hdr.grtt) * 1e9);
@@ -608,7 +588,7 @@ void uft_client_feed(struct uft_client *c, uft_ts now, const uint8_t *pkt, size_
         on_cong_ctrl(c, s, &m, now);
         break;
     case UFT_REG_CONF:
-        if (s->phase == C_REGISTERED && ids_have(&m.u.reg_conf.ids, c->cfg.client_id)) {
+        if (s->phase == C_REGISTERED && !s->sec && ids_have(&m.u.reg_conf.ids, c->cfg.client_id)) {
             s->phase = C_MIDGROUP;
             clog_(c, s, 2, "Registration confirmed");
         }
@@ -690,7 +670,7 @@ static uft_ts session_deadline(const struct csession *s)
 {
     uft_ts t = UFT_NEVER;
     if (s->owe_register || s->owe_ack || s->owe_complete || s->status_owed || s->owe_final ||
-        s->owe_cc_ack)
+        s->owe_cc_ack || s->owe_kiack)
         return 0;
     switch (s->phase) {
     case C_REGISTERED:
@@ -796,6 +776,13 @@ static bool session_reply(struct uft_client *c, struct csession *s, uft_ts now, 
         fill_hdr(c, s, m, UFT_REGISTER);
         uft_msg_tstamp_set(s->version, s->echo_us + (now - s->echo_rx) / 1000, &m->u.reg.tstamp_hi,
                            &m->u.reg.tstamp_lo);
+        uft_csec_register(s, m);
+        return true;
+    }
+    if (s->owe_kiack) {
+        s->owe_kiack = false;
+        fill_hdr(c, s, m, UFT_KEYINFO_ACK);
+        uft_csec_keyinfo_ack(s, m);
         return true;
     }
     if (s->owe_ack) {
@@ -871,7 +858,10 @@ ssize_t uft_client_pull(struct uft_client *c, uft_ts now, uint8_t *buf, size_t c
             continue;
         tx->dst = UFT_DST_PEER;
         tx->peer = s->server;
-        n = uft_msg_encode(&m, buf, cap);
+        if (uft_csec_keyed(s) && m.hdr.func != UFT_REGISTER)
+            n = uft_csec_seal(c, s, &m, buf, cap);
+        else
+            n = uft_msg_encode(&m, buf, cap);
         if (n > 0)
             c->st.tx_packets++;
         return n;
@@ -894,7 +884,8 @@ int uft_client_create(const struct uft_client_cfg *cfg, const struct uft_client_
         c->cfg.max_sessions = 100;
     c->sess = calloc(c->cfg.max_sessions, sizeof *c->sess);
     c->scratch = malloc(65536 / 8 + 1);
-    if (!c->sess || !c->scratch) {
+    c->plain = malloc(10000);
+    if (!c->sess || !c->scratch || !c->plain) {
         uft_client_free(c);
         return UFT_E_NOMEM;
     }
@@ -920,7 +911,9 @@ void uft_client_free(struct uft_client *c)
         if (c->sess[i].phase != C_FREE)
             drop_file(c, &c->sess[i]);
         free(c->sess[i].cc);
+        uft_csec_free(c, &c->sess[i]);
     }
+    free(c->plain);
     free(c->sess);
     free(c->scratch);
     free(c);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/secure.h"
 #include "core/session.h"
 
 struct uft_client;
@@ -59,6 +60,9 @@ struct uft_client_ops {
      * handle that is already stored from an earlier session. The client
      * then asks only for the rest and tells the server so (PARTIAL). */
     void (*file_have)(void *ctx, void *handle, uint32_t block_len, uint32_t blocks, uint8_t *have);
+    /* Optional: cryptography for encrypted (UFTP 5) sessions; NULL means
+     * encrypted announcements are refused with an ABORT. */
+    const struct uft_crypto_ops *crypto;
 };
 
 int uft_client_create(const struct uft_client_cfg *cfg, const struct uft_client_ops *ops,

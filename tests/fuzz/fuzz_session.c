@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* client 1 of the simulator, so its traces make a good seed corpus */
     struct uft_client_cfg cfg = {.client_id = 1, .max_sessions = 4};
-    struct uft_client_ops ops = {NULL, NULL, st_begin, st_write, st_end, st_have};
+    struct uft_client_ops ops = {NULL, NULL, st_begin, st_write, st_end, st_have, NULL};
     struct uft_peer from = {4, {1, 2, 3, 4}};
     struct uft_client *c;
     struct uft_tx tx;

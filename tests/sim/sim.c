@@ -724,7 +724,8 @@ static int setup(struct world *w, const struct sim_cfg *cfg, struct ccb **cbs, u
         {
             struct uft_client_cfg ccfg = {.client_id = (uint32_t)i, .max_sessions = 2};
             struct uft_client_ops cops = {&(*cbs)[i], cl_event, cl_begin,
-                                          cl_write,   cl_end,   cfg->preload > 0 ? cl_have : NULL};
+                                          cl_write,   cl_end,   cfg->preload > 0 ? cl_have : NULL,
+                                          NULL};
             if (!n->files || uft_client_create(&ccfg, &cops, &n->client) != 0)
                 return -1;
         }

@@ -1,0 +1,329 @@
+/*
+ * The client's side of UFTP 5's encryption: verify the server's signed
+ * ANNOUNCE, send an ECDH share, unwrap the group master from KEYINFO,
+ * derive the traffic keys, prove it with KEYINFO_ACK, and from then on
+ * open the server's ENCRYPTED datagrams and seal our replies.
+ *
+ * The key schedule is UFTP 5.0.1's code (docs/protocol-notes.md), which
+ * differs from its protocol.txt: premaster = SHA-256(ECDH X); handshake
+ * secrets from H(Ctx1); application secrets "s app traffic" / "c app
+ * traffic" from H(S_ctx) / H(Ctx2); finished key from the client app
+ * secret; verify data = HMAC(finished key, Ctx2 || GM) without an inner
+ * hash; nonces = the 12-byte IV with the 64-bit counter XORed into its
+ * last 8 bytes.
+ *
+ * Not yet: client authentication (CLIENT_KEY), proxies (PROXY_KEY), UFTP 4
+ * encryption. Those sessions are refused with a clear ABORT.
+ */
+#include "core/client_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/blob.h"
+#include "core/err.h"
+
+#define CTX_MAX 1536
+
+struct uft_csec {
+    uint8_t keytype, hashtype, curve;
+    size_t hlen, klen;
+    uint8_t sctx[CTX_MAX], ctx1[CTX_MAX];
+    size_t sctx_len, ctx1_len;
+    uint8_t server_key[400]; /* the server's signing key blob */
+    size_t server_key_len;
+    uint8_t dh[160];
+    size_t dh_len;
+    uint8_t rand2[UFT_RAND_LEN];
+    uint8_t s_hs_key[32], s_hs_iv[12];
+    uint8_t s_app_key[32], s_app_iv[12], c_app_key[32], c_app_iv[12];
+    uint8_t verify[64];
+    bool keyed;
+    uint64_t ctr; /* our IV counter, pre-incremented */
+};
+
+static const struct uft_crypto_ops *ops(const struct uft_client *c)
+{
+    return c->ops.crypto;
+}
+
+static void wipe(struct uft_client *c, void *p, size_t n)
+{
+    ops(c)->wipe(p, n);
+}
+
+/* key and iv from a traffic secret */
+static int key_iv(struct uft_client *c, struct uft_csec *x, const uint8_t *secret, uint8_t *key,
+                  uint8_t *iv)
+{
+    int rc = ops(c)->expand_label(x->hashtype, secret, "key", NULL, 0, key, x->klen);
+    return rc ? rc : ops(c)->expand_label(x->hashtype, secret, "iv", NULL, 0, iv, 12);
+}
+
+static void nonce_of(const uint8_t *iv, uint64_t ctr, uint8_t *nonce)
+{
+    int i;
+    memcpy(nonce, iv, 12);
+    for (i = 0; i < 8; i++)
+        nonce[4 + i] ^= (uint8_t)(ctr >> (56 - 8 * i));
+}
+
+static bool supported(const struct uft_ext_enc_info *e)
+{
+    return (e->keytype >= UFT_KEY_AES128_GCM && e->keytype <= UFT_KEY_AES256_CCM) &&
+           (e->hashtype >= UFT_HASH_SHA256 && e->hashtype <= UFT_HASH_SHA512);
+}
+
+int uft_csec_announce(struct uft_client *c, struct csession *s, const struct uft_msg *m,
+                      const uint8_t *pkt, size_t len, const char **why)
+{
+    const struct uft_ext_enc_info *e = &m->u.announce.enc;
+    struct uft_csec *x;
+    struct uft_keyblob dhb;
+    uint8_t *copy, shared[80], premaster[32], h[64], prk[64], secret[64], zeros[64] = {0};
+    size_t ext_off, ext_len, slen;
+    int rc;
+    *why = NULL;
+    if (!ops(c) || m->hdr.version != UFT_VER5) {
+        *why = "Encrypted sessions are not supported by this ufcast client yet";
+        return UFT_E_VALUE;
+    }
+    if (!supported(e) || uft_blob_decode(e->dhblob.p, e->dhblob.len, &dhb) ||
+        dhb.type != UFT_BLOB_EC) {
+        *why = "Unsupported encryption parameters";
+        return UFT_E_VALUE;
+    }
+    if (e->flags & UFT_ENC_CLIENT_AUTH) {
+        *why = "Client authentication is not supported by this ufcast client yet";
+        return UFT_E_VALUE;
+    }
+    /* The signature covers the whole datagram with its own bytes zeroed. */
+    copy = malloc(len);
+    if (!copy)
+        return UFT_E_NOMEM;
+    memcpy(copy, pkt, len);
+    memset(copy + (e->sig.p - pkt), 0, e->sig.len);
+    rc = ops(c)->verify(e->keyblob.p, e->keyblob.len, e->hashtype, copy, len, e->sig.p, e->sig.len);
+    if (rc) {
+        free(copy);
+        *why = "ANNOUNCE signature did not verify";
+        return UFT_E_AUTH;
+    }
+    x = calloc(1, sizeof *x);
+    if (!x) {
+        free(copy);
+        return UFT_E_NOMEM;
+    }
+    s->sec = x;
+    x->keytype = e->keytype;
+    x->hashtype = e->hashtype;
+    x->curve = dhb.ec_curve;
+    x->hlen = ops(c)->hash_len(e->hashtype);
+    x->klen = ops(c)->key_len(e->keytype);
+    /* S_ctx = group ID, instance, server ID, EXT_ENC_INFO with the
+     * signature zeroed */
+    ext_off = (size_t)(e->keyblob.p - pkt) - 44;
+    ext_len = 44 + e->keyblob.len + e->dhblob.len + e->sig.len;
+    if (9 + ext_len > CTX_MAX || e->keyblob.len > sizeof x->server_key) {
+        free(copy);
+        *why = "Encryption header too large";
+        return UFT_E_VALUE;
+    }
+    uft_put_u32(x->sctx, m->hdr.group_id);
+    x->sctx[4] = m->hdr.group_inst;
+    uft_put_u32(x->sctx + 5, m->hdr.src_id);
+    memcpy(x->sctx + 9, copy + ext_off, ext_len);
+    x->sctx_len = 9 + ext_len;
+    free(copy);
+    memcpy(x->server_key, e->keyblob.p, e->keyblob.len);
+    x->server_key_len = e->keyblob.len;
+    /* our share, the premaster, Ctx1 and the handshake keys */
+    void *dh = NULL;
+    if ((rc = ops(c)->ecdh_new(x->curve, &dh)) ||
+        (rc = ops(c)->ecdh_blob(dh, x->dh, sizeof x->dh, &x->dh_len)) ||
+        (rc = ops(c)->ecdh_derive(dh, e->dhblob.p, e->dhblob.len, shared, sizeof shared, &slen)) ||
+        (rc = ops(c)->random(x->rand2, sizeof x->rand2)) ||
+        (rc = ops(c)->hash(UFT_HASH_SHA256, shared, slen, premaster))) {
+        if (dh)
+            ops(c)->ecdh_free(dh);
+        *why = "Key exchange failed";
+        return rc;
+    }
+    ops(c)->ecdh_free(dh);
+    memcpy(x->ctx1, x->sctx, x->sctx_len);
+    uft_put_u32(x->ctx1 + x->sctx_len, c->cfg.client_id);
+    memcpy(x->ctx1 + x->sctx_len + 4, x->dh, x->dh_len);
+    memcpy(x->ctx1 + x->sctx_len + 4 + x->dh_len, x->rand2, UFT_RAND_LEN);
+    x->ctx1_len = x->sctx_len + 4 + x->dh_len + UFT_RAND_LEN;
+    if ((rc = ops(c)->hmac(x->hashtype, zeros, x->hlen, premaster, 32, prk)) ||
+        (rc = ops(c)->hash(x->hashtype, x->ctx1, x->ctx1_len, h)) ||
+        (rc =
+             ops(c)->expand_label(x->hashtype, prk, "s hs traffic", h, x->hlen, secret, x->hlen)) ||
+        (rc = key_iv(c, x, secret, x->s_hs_key, x->s_hs_iv)))
+        *why = "Key derivation failed";
+    wipe(c, shared, sizeof shared);
+    wipe(c, premaster, sizeof premaster);
+    wipe(c, prk, sizeof prk);
+    wipe(c, secret, sizeof secret);
+    return rc;
+}
+
+void uft_csec_register(const struct csession *s, struct uft_msg *m)
+{
+    if (!s->sec)
+        return;
+    memcpy(m->u.reg.rand2, s->sec->rand2, UFT_RAND_LEN);
+    m->u.reg.keyinfo.p = s->sec->dh;
+    m->u.reg.keyinfo.len = s->sec->dh_len;
+}
+
+/* The group master arrived: derive every application key and the
+ * verify data. Ctx2 = Ctx1 without client authentication. */
+static int app_keys(struct uft_client *c, struct uft_csec *x, const uint8_t *gm)
+{
+    uint8_t zeros[64] = {0}, prk[64], h[64], secret[64], fin[64], buf[CTX_MAX + 32];
+    int rc;
+    if ((rc = ops(c)->hmac(x->hashtype, zeros, x->hlen, gm, 32, prk)) ||
+        (rc = ops(c)->hash(x->hashtype, x->sctx, x->sctx_len, h)) ||
+        (rc = ops(c)->expand_label(x->hashtype, prk, "s app traffic", h, x->hlen, secret,
+                                   x->hlen)) ||
+        (rc = key_iv(c, x, secret, x->s_app_key, x->s_app_iv)) ||
+        (rc = ops(c)->hash(x->hashtype, x->ctx1, x->ctx1_len, h)) ||
+        (rc = ops(c)->expand_label(x->hashtype, prk, "c app traffic", h, x->hlen, secret,
+                                   x->hlen)) ||
+        (rc = key_iv(c, x, secret, x->c_app_key, x->c_app_iv)) ||
+        (rc = ops(c)->expand_label(x->hashtype, secret, "finished", NULL, 0, fin, x->hlen)))
+        goto out;
+    memcpy(buf, x->ctx1, x->ctx1_len);
+    memcpy(buf + x->ctx1_len, gm, 32);
+    rc = ops(c)->hmac(x->hashtype, fin, x->hlen, buf, x->ctx1_len + 32, x->verify);
+out:
+    wipe(c, prk, sizeof prk);
+    wipe(c, secret, sizeof secret);
+    wipe(c, fin, sizeof fin);
+    wipe(c, buf, sizeof buf);
+    return rc;
+}
+
+int uft_csec_keyinfo(struct uft_client *c, struct csession *s, const struct uft_msg *m,
+                     const uint8_t *pkt, size_t len)
+{
+    const struct uft_keyinfo *k = &m->u.keyinfo;
+    struct uft_csec *x = s->sec;
+    uint8_t nonce[12], gm[48], aad[CTX_MAX + 32], *sigmsg;
+    size_t i, n;
+    int rc;
+    if (!x)
+        return 0;
+    for (i = 0; i < k->keys.n; i++)
+        if (uft_destkeys_id(&k->keys, i) == c->cfg.client_id)
+            break;
+    if (i == k->keys.n)
+        return 0;
+    if (x->keyed)
+        return 0; /* a repeat: the caller resends the ACK */
+    /* signature over "UFTP 5, KEYINFO" || S_ctx || P_ctx (empty) || the
+     * datagram with the signature zeroed */
+    n = 15 + x->sctx_len + len;
+    sigmsg = malloc(n);
+    if (!sigmsg)
+        return UFT_E_NOMEM;
+    memcpy(sigmsg, "UFTP 5, KEYINFO", 15);
+    memcpy(sigmsg + 15, x->sctx, x->sctx_len);
+    memcpy(sigmsg + 15 + x->sctx_len, pkt, len);
+    memset(sigmsg + 15 + x->sctx_len + (k->sig.p - pkt), 0, k->sig.len);
+    rc = ops(c)->verify(x->server_key, x->server_key_len, x->hashtype, sigmsg, n, k->sig.p,
+                        k->sig.len);
+    free(sigmsg);
+    if (rc)
+        return UFT_E_AUTH;
+    memcpy(aad, "UFTP 5, group master", 20);
+    memcpy(aad + 20, x->ctx1, x->ctx1_len);
+    nonce_of(x->s_hs_iv, k->iv_ctr, nonce);
+    rc = ops(c)->open(x->keytype, x->s_hs_key, nonce, aad, 20 + x->ctx1_len,
+                      uft_destkeys_master(&k->keys, i), UFT_ENC_MASTER_LEN, gm);
+    if (rc)
+        return UFT_E_AUTH;
+    rc = app_keys(c, x, gm);
+    wipe(c, gm, sizeof gm);
+    if (rc)
+        return rc;
+    x->keyed = true;
+    return 1;
+}
+
+void uft_csec_keyinfo_ack(const struct csession *s, struct uft_msg *m)
+{
+    m->u.keyinfo_ack.verify.p = s->sec->verify;
+    m->u.keyinfo_ack.verify.len = s->sec->hlen;
+}
+
+bool uft_csec_keyed(const struct csession *s)
+{
+    return s->sec && s->sec->keyed;
+}
+
+int uft_csec_open(struct uft_client *c, struct csession *s, const struct uft_msg *m,
+                  const uint8_t *pkt, size_t len, uint8_t *buf, size_t cap, struct uft_msg *inner)
+{
+    const struct uft_encrypted *e = &m->u.encrypted;
+    struct uft_csec *x = s->sec;
+    uint8_t nonce[12];
+    size_t plen;
+    int rc;
+    (void)len;
+    if (!x || !x->keyed || e->payload.len < 16 || e->payload.len - 16 > cap)
+        return UFT_E_AUTH;
+    plen = e->payload.len - 16;
+    nonce_of(x->s_app_iv, e->iv_ctr, nonce);
+    /* AAD: the datagram's two headers exactly as sent */
+    rc = ops(c)->open(x->keytype, x->s_app_key, nonce, pkt, UFT_HDR_LEN + UFT_ENC_HDR_LEN,
+                      e->payload.p, e->payload.len, buf);
+    if (rc)
+        return rc;
+    rc = uft_msg_decode_body(m->hdr.version, buf, plen, inner);
+    if (rc)
+        return rc;
+    inner->hdr = m->hdr;
+    inner->hdr.func = buf[0];
+    return 0;
+}
+
+ssize_t uft_csec_seal(struct uft_client *c, struct csession *s, const struct uft_msg *m,
+                      uint8_t *buf, size_t cap)
+{
+    struct uft_csec *x = s->sec;
+    uint8_t body[2048], nonce[12];
+    struct uft_msg outer;
+    struct uft_wr w;
+    ssize_t blen = uft_msg_encode_body(m, body, sizeof body);
+    int rc;
+    if (blen < 0)
+        return blen;
+    if (UFT_HDR_LEN + UFT_ENC_HDR_LEN + (size_t)blen + 16 > cap)
+        return UFT_E_NOSPACE;
+    memset(&outer, 0, sizeof outer);
+    outer.hdr = m->hdr;
+    outer.hdr.func = UFT_ENCRYPTED;
+    x->ctr++;
+    uft_wr_init(&w, buf, cap);
+    if ((rc = uft_hdr_encode(&w, &outer.hdr)) || (rc = uft_wr_u64(&w, x->ctr)) ||
+        (rc = uft_wr_u16(&w, 0)) || (rc = uft_wr_u16(&w, (uint16_t)(blen + 16))))
+        return rc;
+    nonce_of(x->c_app_iv, x->ctr, nonce);
+    rc = ops(c)->seal(x->keytype, x->c_app_key, nonce, buf, UFT_HDR_LEN + UFT_ENC_HDR_LEN, body,
+                      (size_t)blen, buf + w.len);
+    if (rc)
+        return rc;
+    return (ssize_t)(w.len + (size_t)blen + 16);
+}
+
+void uft_csec_free(struct uft_client *c, struct csession *s)
+{
+    if (!s->sec)
+        return;
+    if (ops(c))
+        wipe(c, s->sec, sizeof *s->sec);
+    free(s->sec);
+    s->sec = NULL;
+}

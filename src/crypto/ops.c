@@ -1,0 +1,41 @@
+/* src/crypto's functions as the core's struct uft_crypto_ops. */
+#include "crypto/ops.h"
+
+#include "crypto/crypto.h"
+
+static int ecdh_new(uint8_t curve, void **key)
+{
+    struct uft_ecdh *k;
+    int rc = uft_ecdh_new(curve, &k);
+    *key = k;
+    return rc;
+}
+
+static int ecdh_blob(const void *key, uint8_t *buf, size_t cap, size_t *len)
+{
+    return uft_ecdh_blob(key, buf, cap, len);
+}
+
+static int ecdh_derive(const void *key, const uint8_t *peer, size_t plen, uint8_t *secret,
+                       size_t cap, size_t *len)
+{
+    return uft_ecdh_derive(key, peer, plen, secret, cap, len);
+}
+
+static void ecdh_free(void *key)
+{
+    uft_ecdh_free(key);
+}
+
+static const struct uft_crypto_ops ossl_ops = {
+    uft_crypto_random, uft_crypto_hash_len, uft_crypto_key_len,
+    uft_crypto_hash,   uft_crypto_hmac,     uft_crypto_expand_label,
+    ecdh_new,          ecdh_blob,           ecdh_derive,
+    ecdh_free,         uft_crypto_verify,   uft_crypto_seal,
+    uft_crypto_open,   uft_crypto_wipe,
+};
+
+const struct uft_crypto_ops *uft_crypto_ops(void)
+{
+    return &ossl_ops;
+}
