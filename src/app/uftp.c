@@ -18,6 +18,7 @@
 #include "core/err.h"
 #include "core/msg.h"
 #include "core/server.h"
+#include "crypto/ops.h"
 #include "sys/clock.h"
 #include "sys/log.h"
 #include "sys/udp.h"
@@ -323,15 +324,24 @@ static int configure(struct sender *s, struct uft_server_cfg *cfg, char *err, si
 {
     uint32_t gid;
     memset(cfg, 0, sizeof *cfg);
-    if (s->o.keytype != UFT_KEY_NONE) {
+    if (s->o.keytype != UFT_KEY_NONE && s->o.protocol == 4) {
         snprintf(err, errlen,
-                 "encryption is not implemented in ufcast yet: add -Y none to "
-                 "send unencrypted");
+                 "-V 4 sends unencrypted only (UFTP 4 encryption is not written "
+                 "yet): add -Y none");
+        return 1;
+    }
+    if (s->o.keytype != UFT_KEY_NONE && (s->o.client_auth || s->o.keyfile || s->o.keygen)) {
+        snprintf(err, errlen,
+                 "-c, -k and -K are not written yet; without them the server signs "
+                 "with an ephemeral ECDSA key");
         return 1;
     }
     if (getrandom(&gid, sizeof gid, 0) != sizeof gid)
         return 1;
     cfg->version = s->o.protocol == 4 ? UFT_VER4 : UFT_VER5;
+    cfg->keytype = (uint8_t)s->o.keytype;
+    cfg->hashtype = (uint8_t)s->o.hashtype;
+    cfg->curve = (uint8_t)s->o.curve;
     cfg->group_id = gid ? gid : 1;
     cfg->block_len = (uint16_t)s->o.block_len;
     cfg->robust = (uint8_t)s->o.robust;
@@ -448,6 +458,7 @@ int main(int argc, char **argv)
     ops.ctx = &s;
     ops.event = on_event;
     ops.read = read_block;
+    ops.crypto = uft_crypto_ops();
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);

@@ -31,6 +31,13 @@ struct uft_crypto_ops {
     int (*open)(uint8_t keytype, const uint8_t *key, const uint8_t *nonce, const uint8_t *aad,
                 size_t aad_len, const uint8_t *in, size_t len, uint8_t *out);
     void (*wipe)(void *p, size_t len);
+    /* signing (the server) */
+    int (*signkey_new_ec)(uint8_t curve, void **key);
+    int (*signkey_blob)(const void *key, uint8_t *buf, size_t cap, size_t *len);
+    size_t (*signkey_siglen)(const void *key);
+    int (*sign)(const void *key, uint8_t hashtype, const void *msg, size_t len, uint8_t *sig,
+                size_t cap, size_t *sig_len);
+    void (*signkey_free)(void *key);
 };
 
 #endif

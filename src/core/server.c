@@ -130,6 +130,20 @@ ssize_t uft_srv_finish_tx(struct uft_server *s, const struct uft_msg *m, uint8_t
     ssize_t n = uft_msg_encode(m, buf, cap);
     if (n < 0)
         return n;
+    if (s->sec) {
+        uint8_t f = m->hdr.func;
+        if (f == UFT_ANNOUNCE) {
+            int rc = uft_ssec_sign_announce(s, buf, (size_t)n);
+            if (rc)
+                return rc;
+        } else if (f == UFT_FILEINFO || f == UFT_FILESEG || f == UFT_DONE || f == UFT_DONE_CONF ||
+                   f == UFT_CONG_CTRL || (f == UFT_ABORT && s->phase != PH_ANNOUNCE)) {
+            /* session traffic goes out under the group's key */
+            n = uft_ssec_seal(s, buf, (size_t)n, cap);
+            if (n < 0)
+                return n;
+        }
+    }
     tx->dst = dst;
     if (m->hdr.func == UFT_FILESEG)
         s->st.data_packets++;
@@ -246,6 +260,8 @@ static void build_list_msg(struct uft_server *s, enum txlist which, size_t n, st
         memcpy(m->u.announce.pub_addr, s->cfg.pub_addr, 16);
         memcpy(m->u.announce.priv_addr, s->cfg.priv_addr, 16);
         m->u.announce.ids = ids;
+        if (s->sec)
+            uft_ssec_announce(s, m);
         break;
     default:
         break;
@@ -359,10 +375,16 @@ static void end_announce(struct uft_server *s, uft_ts now)
 {
     size_t i;
     uft_srv_recalc_grtt(s);
-    for (i = 0; i < s->n_dests; i++)
+    for (i = 0; i < s->n_dests; i++) {
         if (s->dests[i].state == D_MUTE)
             client_event(s, UFT_EV_CLIENT_LOST, &s->dests[i], UFT_RESULT_LOST,
                          "no REGISTER received", now);
+        if (s->dests[i].state == D_REGISTERED) {
+            s->dests[i].state = D_LOST;
+            client_event(s, UFT_EV_CLIENT_LOST, &s->dests[i], UFT_RESULT_LOST,
+                         "no KEYINFO_ACK received", now);
+        }
+    }
     if (!any_state(s, D_ACTIVE, D_ACTIVE)) {
         uft_srv_log(s, 0, "Announce timed out: no client registered");
         finish(s, UFT_EXIT_NO_REGISTER);
@@ -517,7 +539,10 @@ static void round_due(struct uft_server *s, uft_ts now)
     }
     s->round_at = now + uft_tm_round(s->grtt);
     if (s->phase == PH_ANNOUNCE) {
-        owe(s, TX_REG_CONF);
+        if (s->sec)
+            uft_ssec_owe_keyinfo(s); /* UFTP's order: KEYINFO, REG_CONF, ANNOUNCE */
+        else
+            owe(s, TX_REG_CONF);
         owe(s, TX_ANNOUNCE);
     } else if (s->phase == PH_FILEINFO) {
         owe(s, TX_FILEINFO);
@@ -628,11 +653,39 @@ static void measure_rtt(struct uft_server *s, struct dest *d, uint32_t hi, uint3
     d->rtt_measured = true;
 }
 
+/* A closed group whose every member is in: one GRTT for late answers. */
+static void all_in(struct uft_server *s, uft_ts now)
+{
+    size_t i;
+    if (s->phase != PH_ANNOUNCE || s->open_group || s->late_wait)
+        return;
+    for (i = 0; i < s->n_dests; i++)
+        if (s->dests[i].state == D_MUTE || s->dests[i].state == D_REGISTERED)
+            return;
+    s->late_wait = true;
+    s->round_at = now + uft_tm_late_wait(s->grtt);
+}
+
 static void on_register(struct uft_server *s, struct dest *d, const struct uft_msg *m,
                         const struct uft_peer *from, uft_ts now)
 {
     d->peer = *from;
     measure_rtt(s, d, m->u.reg.tstamp_hi, m->u.reg.tstamp_lo, now);
+    if (s->sec) {
+        /* encrypted: keys now, active once its KEYINFO_ACK proves them */
+        if (d->state == D_MUTE && s->phase == PH_ANNOUNCE) {
+            if (uft_ssec_register(s, d, m) != 0) {
+                uft_srv_log(s, 1, "Rejecting REGISTER from 0x%08X: bad key share", d->id);
+                return;
+            }
+            d->state = D_REGISTERED;
+            uft_srv_log(s, 2, "Received REGISTER from client 0x%08X", d->id);
+            client_event(s, UFT_EV_CLIENT_REGISTERED, d, 0, NULL, now);
+        }
+        if (d->state == D_REGISTERED && !uft_ssec_keyinfo_owed(s))
+            uft_ssec_owe_keyinfo(s);
+        return;
+    }
     if (d->state == D_MUTE) {
         d->state = D_ACTIVE;
         uft_srv_log(s, 2, "Received REGISTER from client 0x%08X", d->id);
@@ -644,15 +697,7 @@ static void on_register(struct uft_server *s, struct dest *d, const struct uft_m
         if (!s->owed[TX_REG_CONF])
             owe(s, TX_REG_CONF);
     }
-    if (s->phase == PH_ANNOUNCE && !s->open_group && !s->late_wait) {
-        size_t i;
-        for (i = 0; i < s->n_dests; i++)
-            if (s->dests[i].state == D_MUTE)
-                return;
-        /* everyone is in: one GRTT for late answers, then go */
-        s->late_wait = true;
-        s->round_at = now + uft_tm_late_wait(s->grtt);
-    }
+    all_in(s, now);
 }
 
 static void on_complete(struct uft_server *s, struct dest *d, const struct uft_msg *m, uft_ts now)
@@ -744,6 +789,30 @@ static void on_abort(struct uft_server *s, struct dest *d, const struct uft_msg 
     finish(s, UFT_EXIT_DROPPED);
 }
 
+/* Encrypted session: open the client's ENCRYPTED datagram into *m; drop
+ * what must not come in clear. False when m is not to be processed. */
+static bool open_secure(struct uft_server *s, struct dest *d, struct uft_msg *m, const uint8_t *pkt,
+                        uft_ts now)
+{
+    struct uft_msg inner;
+    (void)now;
+    switch (m->hdr.func) {
+    case UFT_REGISTER:
+        return true;
+    case UFT_ABORT:
+        return s->phase == PH_ANNOUNCE; /* before keys it can only be clear */
+    case UFT_ENCRYPTED:
+        if (uft_ssec_open(s, d, m, pkt, &inner) != 0)
+            break;
+        *m = inner;
+        return true;
+    default:
+        break;
+    }
+    s->st.rx_dropped++;
+    return false;
+}
+
 void uft_server_feed(struct uft_server *s, uft_ts now, const uint8_t *pkt, size_t len,
                      const struct uft_peer *from)
 {
@@ -766,10 +835,24 @@ void uft_server_feed(struct uft_server *s, uft_ts now, const uint8_t *pkt, size_
             queue_abort(s, m.hdr.src_id, from, "Not in host list");
         return;
     }
+    if (s->sec && !open_secure(s, d, &m, pkt, now))
+        return;
     s->st.rx_packets++;
     switch (m.hdr.func) {
     case UFT_REGISTER:
         on_register(s, d, &m, from, now);
+        break;
+    case UFT_KEYINFO_ACK:
+        if (d->state == D_REGISTERED && s->phase == PH_ANNOUNCE) {
+            if (uft_ssec_check_ack(s, d, &m)) {
+                d->state = D_ACTIVE;
+                uft_srv_log(s, 2, "Received KEYINFO_ACK from 0x%08X", d->id);
+                client_event(s, UFT_EV_CLIENT_ACTIVE, d, 0, NULL, now);
+                all_in(s, now);
+            } else {
+                uft_srv_log(s, 1, "KEYINFO_ACK from 0x%08X does not verify", d->id);
+            }
+        }
         break;
     case UFT_FILEINFO_ACK:
         if ((s->phase == PH_FILEINFO || s->phase == PH_DATA) &&
@@ -872,6 +955,11 @@ ssize_t uft_server_pull(struct uft_server *s, uft_ts now, uint8_t *buf, size_t c
         return pull_abort(s, buf, cap, tx);
     if (s->finished)
         return 0;
+    while (uft_ssec_keyinfo_owed(s)) {
+        ssize_t n = uft_ssec_pull_keyinfo(s, buf, cap, tx);
+        if (n != 0)
+            return n;
+    }
     for (which = 0; which < TX_LISTS; which++) {
         while (s->owed[which]) {
             struct uft_msg m;
@@ -902,6 +990,8 @@ uft_ts uft_server_deadline(const struct uft_server *s)
     for (which = 0; which < TX_LISTS; which++)
         if (s->owed[which])
             return 0;
+    if (uft_ssec_keyinfo_owed(s))
+        return 0;
     if (rounds_phase(s))
         t = s->round_at;
     if (s->phase == PH_DATA) {
@@ -967,8 +1057,8 @@ static int check_cfg(struct uft_server *s)
                     c->cc_type);
         return UFT_E_INVAL;
     }
-    if (c->keytype != 0) {
-        uft_srv_log(s, 0, "encrypted sessions are not implemented yet; use key type none");
+    if (c->keytype != 0 && (c->version != UFT_VER5 || !s->ops.crypto)) {
+        uft_srv_log(s, 0, "encryption needs protocol version 5 here; use -Y none with -V 4");
         return UFT_E_INVAL;
     }
     if (c->n_clients > MAX_DESTS) {
@@ -1015,6 +1105,10 @@ int uft_server_create(const struct uft_server_cfg *cfg, const struct uft_server_
     s->packet_size = (uint32_t)s->cfg.block_len + 8 + (cfg->cc_type == UFT_CC_TFMCC ? 8 : 0) + 16 +
                      8 + (cfg->ipv6 ? 40 : 20);
     s->gap = cfg->cc_type == UFT_CC_TFMCC ? 0 : uft_tm_packet_gap(s->packet_size, s->cfg.rate);
+    if (s->cfg.keytype && (rc = uft_ssec_init(s)) != 0) {
+        uft_srv_log(s, 0, "cannot set up encryption: %s", uft_strerror(rc));
+        goto fail;
+    }
     s->phase = PH_ANNOUNCE;
     s->round_at = now;
     s->file_idx = (size_t)-1;
@@ -1029,6 +1123,7 @@ void uft_server_free(struct uft_server *s)
 {
     if (!s)
         return;
+    uft_ssec_free(s);
     free(s->dests);
     free(s->slots);
     free(s->files);

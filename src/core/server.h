@@ -4,8 +4,9 @@
  * end the completion exchange. It reads file data and reports progress
  * through callbacks; the caller owns sockets and clocks.
  *
- * Not yet here (see the engine issue): encryption (a server configured
- * with a key type is refused), proxies, restart.
+ * Encryption is UFTP 5's (ephemeral ECDSA signing key, ECDH, AES-GCM or
+ * CCM). Not yet here: client authentication, key files, UFTP 4
+ * encryption, proxies, restart files.
  */
 #ifndef UFT_SERVER_H
 #define UFT_SERVER_H
@@ -15,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/secure.h"
 #include "core/session.h"
 
 struct uft_server;
@@ -37,9 +39,11 @@ struct uft_server_cfg {
     uint8_t max_nak_pct;  /* 0 with max_nak_cnt 0 = no limit (100) */
     uint16_t max_nak_cnt; /* 0 = 1 */
     bool quit_on_error;
-    uint64_t wall_base_us;                          /* wall-clock microseconds at now == 0 */
-    uint8_t keytype;                                /* must be UFT_KEY_NONE for now */
-    uint8_t cc_type;                                /* UFT_CC_NONE (fixed rate) or UFT_CC_TFMCC */
+    uint64_t wall_base_us; /* wall-clock microseconds at now == 0 */
+    uint8_t keytype;       /* UFT_KEY_NONE, or an AES-GCM/CCM type (UFTP 5 only) */
+    uint8_t hashtype;      /* with a key type: UFT_HASH_SHA256/384/512 */
+    uint8_t curve;         /* with a key type: the ECDH curve, UFT_CURVE_* */
+    uint8_t cc_type;       /* UFT_CC_NONE (fixed rate) or UFT_CC_TFMCC */
     int64_t cc_min_rate, cc_init_rate, cc_max_rate; /* TFMCC bounds, bytes/s; 0 = unset */
 };
 
@@ -60,6 +64,8 @@ struct uft_server_ops {
     /* Read len bytes at off of the file behind handle into buf. 0 or a
      * negative uft_err (the file is then abandoned for every client). */
     int (*read)(void *ctx, void *handle, uint64_t off, uint8_t *buf, size_t len);
+    /* Cryptography, needed when cfg.keytype is set. */
+    const struct uft_crypto_ops *crypto;
 };
 
 /* Create a session that starts announcing at now. Copies cfg and the file

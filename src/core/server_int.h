@@ -24,11 +24,12 @@ struct dest {
     uint8_t status; /* COMPLETE status of the current file */
     bool conf_sent; /* REG_CONF already sent for its last REGISTER */
     bool rtt_measured;
-    bool final_done;    /* its COMPLETE for the whole session arrived */
-    bool doneconf_owed; /* a DONE_CONF is owed for that COMPLETE */
-    bool got_file;      /* received at least one file */
-    bool rtt_sent;      /* its RTT went out in a CONG_CTRL this round */
-    bool partial;       /* it holds part of the current file already */
+    bool final_done;       /* its COMPLETE for the whole session arrived */
+    bool doneconf_owed;    /* a DONE_CONF is owed for that COMPLETE */
+    bool got_file;         /* received at least one file */
+    bool rtt_sent;         /* its RTT went out in a CONG_CTRL this round */
+    bool partial;          /* it holds part of the current file already */
+    struct uft_sdest *sec; /* its keys, in an encrypted session */
     uint16_t nak_exceed;
     uft_ts rtt;
     struct uft_peer peer;
@@ -85,6 +86,8 @@ struct uft_server {
     bool cc_owed;
     uint32_t packet_size;
 
+    struct uft_ssec *sec; /* encryption state, NULL when unencrypted */
+
     struct pending_abort aborts[MAX_ABORTS];
     size_t n_aborts;
 
@@ -92,6 +95,30 @@ struct uft_server {
     int exit_code;
     struct uft_server_stats st;
 };
+
+struct uft_ssec;
+struct uft_sdest;
+
+/* Encryption (server_sec.c). */
+int uft_ssec_init(struct uft_server *s);
+void uft_ssec_free(struct uft_server *s);
+/* Fill the ANNOUNCE's EXT_ENC_INFO (signature zeroed). */
+void uft_ssec_announce(struct uft_server *s, struct uft_msg *m);
+/* Sign an encoded ANNOUNCE in place. */
+int uft_ssec_sign_announce(struct uft_server *s, uint8_t *pkt, size_t len);
+/* A REGISTER with a key share: derive that client's keys. */
+int uft_ssec_register(struct uft_server *s, struct dest *d, const struct uft_msg *m);
+/* The next KEYINFO for clients that await the group keys; 0 when none. */
+ssize_t uft_ssec_pull_keyinfo(struct uft_server *s, uint8_t *buf, size_t cap, struct uft_tx *tx);
+void uft_ssec_owe_keyinfo(struct uft_server *s);
+bool uft_ssec_keyinfo_owed(const struct uft_server *s);
+/* KEYINFO_ACK: true when its verify data matches. */
+bool uft_ssec_check_ack(struct uft_server *s, struct dest *d, const struct uft_msg *m);
+/* Open a client's ENCRYPTED datagram. */
+int uft_ssec_open(struct uft_server *s, struct dest *d, const struct uft_msg *m, const uint8_t *pkt,
+                  struct uft_msg *inner);
+/* Seal an encoded datagram in buf (len bytes) in place: the new length. */
+ssize_t uft_ssec_seal(struct uft_server *s, uint8_t *buf, size_t len, size_t cap);
 
 /* Shared helpers (server.c). */
 uft_ts uft_srv_adv_grtt(const struct uft_server *s);

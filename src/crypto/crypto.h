@@ -47,6 +47,19 @@ int uft_ecdh_derive(const struct uft_ecdh *k, const uint8_t *peer_blob, size_t b
                     uint8_t *secret, size_t cap, size_t *len);
 void uft_ecdh_free(struct uft_ecdh *k);
 
+/* A private signing key (RSA or EC). */
+struct uft_signkey;
+/* A new EC signing key on a curve (UFTP's default is an ephemeral P-256). */
+int uft_signkey_new_ec(uint8_t curve, struct uft_signkey **out);
+/* Its public key as a UFTP blob. */
+int uft_signkey_blob(const struct uft_signkey *k, uint8_t *buf, size_t cap, size_t *len);
+/* Signature length it makes (ECDSA: 4 + 2 * coordinate; RSA: modulus). */
+size_t uft_signkey_siglen(const struct uft_signkey *k);
+/* Sign H(msg) in UFTP's form (RSA PKCS#1 v1.5, or ECDSA rlen/slen/r/s). */
+int uft_crypto_sign(const struct uft_signkey *k, uint8_t hashtype, const void *msg, size_t len,
+                    uint8_t *sig, size_t cap, size_t *sig_len);
+void uft_signkey_free(struct uft_signkey *k);
+
 /* Verify sig (UFTP's RSA PKCS#1 v1.5 or ECDSA r/s form) over H(msg) with
  * the public key in a UFTP key blob. */
 int uft_crypto_verify(const uint8_t *keyblob, size_t blob_len, uint8_t hashtype, const void *msg,

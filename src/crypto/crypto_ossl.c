@@ -398,3 +398,94 @@ int uft_crypto_open(uint8_t keytype, const uint8_t *key, const uint8_t *nonce, c
 {
     return aead(0, keytype, key, nonce, aad, aad_len, in, len, out);
 }
+
+struct uft_signkey {
+    EVP_PKEY *key;
+    uint8_t curve; /* 0 for RSA */
+};
+
+int uft_signkey_new_ec(uint8_t curve, struct uft_signkey **out)
+{
+    const char *name = curve_name(curve);
+    struct uft_signkey *k;
+    *out = NULL;
+    if (!name)
+        return UFT_E_VALUE;
+    k = calloc(1, sizeof *k);
+    if (!k)
+        return UFT_E_NOMEM;
+    k->curve = curve;
+    k->key = EVP_EC_gen(name);
+    if (!k->key) {
+        free(k);
+        return UFT_E_CRYPTO;
+    }
+    *out = k;
+    return 0;
+}
+
+int uft_signkey_blob(const struct uft_signkey *k, uint8_t *buf, size_t cap, size_t *len)
+{
+    struct uft_ecdh view;
+    if (!k->curve)
+        return UFT_E_VALUE; /* RSA signing keys arrive with key files */
+    view.key = k->key;
+    view.curve = k->curve;
+    return uft_ecdh_blob(&view, buf, cap, len);
+}
+
+size_t uft_signkey_siglen(const struct uft_signkey *k)
+{
+    return k->curve ? 4 + 2 * uft_curve_coord_len(k->curve) : (size_t)EVP_PKEY_get_size(k->key);
+}
+
+int uft_crypto_sign(const struct uft_signkey *k, uint8_t hashtype, const void *msg, size_t len,
+                    uint8_t *sig, size_t cap, size_t *sig_len)
+{
+    const EVP_MD *md = md_of(hashtype);
+    uint8_t digest[64], der[300];
+    size_t dlen = uft_crypto_hash_len(hashtype), derlen = sizeof der;
+    EVP_PKEY_CTX *ctx;
+    int rc = UFT_E_CRYPTO;
+    if (!md || uft_crypto_hash(hashtype, msg, len, digest) != 0)
+        return UFT_E_VALUE;
+    ctx = EVP_PKEY_CTX_new(k->key, NULL);
+    if (!ctx || EVP_PKEY_sign_init(ctx) != 1 || EVP_PKEY_CTX_set_signature_md(ctx, md) != 1)
+        goto out;
+    if (!k->curve) {
+        *sig_len = cap;
+        if (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
+            EVP_PKEY_sign(ctx, sig, sig_len, digest, dlen) == 1)
+            rc = 0;
+    } else if (EVP_PKEY_sign(ctx, der, &derlen, digest, dlen) == 1) {
+        const unsigned char *p = der;
+        ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)derlen);
+        const BIGNUM *r, *s;
+        uint8_t rb[66], sb[66];
+        int rl, sl;
+        ssize_t n;
+        if (es) {
+            ECDSA_SIG_get0(es, &r, &s);
+            rl = BN_bn2bin(r, rb);
+            sl = BN_bn2bin(s, sb);
+            n = uft_ecdsa_sig_encode(rb, (size_t)rl, sb, (size_t)sl, uft_curve_coord_len(k->curve),
+                                     sig, cap);
+            ECDSA_SIG_free(es);
+            if (n > 0) {
+                *sig_len = (size_t)n;
+                rc = 0;
+            }
+        }
+    }
+out:
+    EVP_PKEY_CTX_free(ctx);
+    return rc;
+}
+
+void uft_signkey_free(struct uft_signkey *k)
+{
+    if (k) {
+        EVP_PKEY_free(k->key);
+        free(k);
+    }
+}

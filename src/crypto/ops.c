@@ -27,12 +27,43 @@ static void ecdh_free(void *key)
     uft_ecdh_free(key);
 }
 
+static int signkey_new_ec(uint8_t curve, void **key)
+{
+    struct uft_signkey *k;
+    int rc = uft_signkey_new_ec(curve, &k);
+    *key = k;
+    return rc;
+}
+
+static int signkey_blob(const void *key, uint8_t *buf, size_t cap, size_t *len)
+{
+    return uft_signkey_blob(key, buf, cap, len);
+}
+
+static size_t signkey_siglen(const void *key)
+{
+    return uft_signkey_siglen(key);
+}
+
+static int sign(const void *key, uint8_t hashtype, const void *msg, size_t len, uint8_t *sig,
+                size_t cap, size_t *sig_len)
+{
+    return uft_crypto_sign(key, hashtype, msg, len, sig, cap, sig_len);
+}
+
+static void signkey_free(void *key)
+{
+    uft_signkey_free(key);
+}
+
 static const struct uft_crypto_ops ossl_ops = {
     uft_crypto_random, uft_crypto_hash_len, uft_crypto_key_len,
     uft_crypto_hash,   uft_crypto_hmac,     uft_crypto_expand_label,
     ecdh_new,          ecdh_blob,           ecdh_derive,
     ecdh_free,         uft_crypto_verify,   uft_crypto_seal,
-    uft_crypto_open,   uft_crypto_wipe,
+    uft_crypto_open,   uft_crypto_wipe,     signkey_new_ec,
+    signkey_blob,      signkey_siglen,      sign,
+    signkey_free,
 };
 
 const struct uft_crypto_ops *uft_crypto_ops(void)

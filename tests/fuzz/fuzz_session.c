@@ -126,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {"empty", UFT_FTYPE_REG, 0, 1, NULL, NULL},
     };
     struct uft_server_cfg cfg;
-    struct uft_server_ops ops = {NULL, NULL, srv_read};
+    struct uft_server_ops ops = {NULL, NULL, srv_read, NULL};
     struct uft_peer from = {4, {5, 6, 7, 8}};
     struct uft_server *s;
     struct uft_tx tx;

@@ -689,7 +689,7 @@ static bool all_clients_idle(const struct world *w)
 static int setup(struct world *w, const struct sim_cfg *cfg, struct ccb **cbs, uint32_t **ids,
                  struct uft_server_file **files)
 {
-    struct uft_server_ops sops = {w, srv_event, srv_read};
+    struct uft_server_ops sops = {w, srv_event, srv_read, NULL};
     struct uft_server_cfg scfg = cfg->server;
     size_t i;
     w->n_nodes = cfg->n_clients + 1;

@@ -1,0 +1,349 @@
+/*
+ * The server's side of UFTP 5's encryption. At start: a random group
+ * master (GM) and rand1, an ephemeral ECDH key, an ephemeral ECDSA
+ * signing key (UFTP's default without -k), and the application keys from
+ * GM. Each ANNOUNCE is signed whole. A REGISTER's ECDH share gives that
+ * client's handshake keys; KEYINFO carries GM wrapped for each client
+ * (AEAD under its handshake key) and is signed; a KEYINFO_ACK whose verify
+ * data matches makes the client active. From then on group messages are
+ * sealed with the server's application key and each client's with its
+ * own. The key schedule is the one client_sec.c follows.
+ */
+#include "core/server_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/blob.h"
+#include "core/err.h"
+
+#define CTX_MAX 1536
+
+struct uft_ssec {
+    const struct uft_crypto_ops *ops;
+    uint8_t keytype, hashtype, curve;
+    size_t hlen, klen;
+    void *dh, *sign;
+    uint8_t gm[32], rand1[UFT_RAND_LEN];
+    uint8_t keyblob[200], dhblob[200];
+    size_t keyblob_len, dhblob_len, siglen;
+    uint8_t sctx[CTX_MAX];
+    size_t sctx_len;
+    uint8_t s_app_key[32], s_app_iv[12];
+    uint8_t prk_app[64];
+    uint64_t ctr;
+    bool keyinfo_owed;
+    size_t keyinfo_cursor;
+};
+
+struct uft_sdest {
+    uint8_t ctx1[CTX_MAX];
+    size_t ctx1_len;
+    uint8_t s_hs_key[32], s_hs_iv[12];
+    uint8_t c_app_key[32], c_app_iv[12];
+    uint8_t verify[64];
+};
+
+static void nonce_of(const uint8_t *iv, uint64_t ctr, uint8_t *nonce)
+{
+    int i;
+    memcpy(nonce, iv, 12);
+    for (i = 0; i < 8; i++)
+        nonce[4 + i] ^= (uint8_t)(ctr >> (56 - 8 * i));
+}
+
+static int key_iv(struct uft_ssec *x, const uint8_t *secret, uint8_t *key, uint8_t *iv)
+{
+    int rc = x->ops->expand_label(x->hashtype, secret, "key", NULL, 0, key, x->klen);
+    return rc ? rc : x->ops->expand_label(x->hashtype, secret, "iv", NULL, 0, iv, 12);
+}
+
+/* EXT_ENC_INFO as it goes out (signature bytes zeroed) into buf. */
+static size_t enc_info_bytes(struct uft_server *s, uint8_t *buf)
+{
+    struct uft_ssec *x = s->sec;
+    size_t total = 44 + x->keyblob_len + x->dhblob_len + x->siglen;
+    buf[0] = UFT_EXT_ENC_INFO;
+    buf[1] = (uint8_t)(total / 4);
+    buf[2] = 0; /* no client authentication yet */
+    buf[3] = 0;
+    buf[4] = x->keytype;
+    buf[5] = x->hashtype;
+    uft_put_u16(buf + 6, (uint16_t)x->keyblob_len);
+    uft_put_u16(buf + 8, (uint16_t)x->dhblob_len);
+    uft_put_u16(buf + 10, (uint16_t)x->siglen);
+    memcpy(buf + 12, x->rand1, UFT_RAND_LEN);
+    memcpy(buf + 44, x->keyblob, x->keyblob_len);
+    memcpy(buf + 44 + x->keyblob_len, x->dhblob, x->dhblob_len);
+    memset(buf + 44 + x->keyblob_len + x->dhblob_len, 0, x->siglen);
+    return total;
+}
+
+int uft_ssec_init(struct uft_server *s)
+{
+    const struct uft_crypto_ops *ops = s->ops.crypto;
+    struct uft_ssec *x;
+    uint8_t zeros[64] = {0}, h[64], secret[64];
+    size_t n;
+    int rc;
+    if (!ops)
+        return UFT_E_INVAL;
+    x = calloc(1, sizeof *x);
+    if (!x)
+        return UFT_E_NOMEM;
+    s->sec = x;
+    x->ops = ops;
+    x->keytype = s->cfg.keytype;
+    x->hashtype = s->cfg.hashtype ? s->cfg.hashtype : UFT_HASH_SHA256;
+    x->curve = s->cfg.curve ? s->cfg.curve : UFT_CURVE_P256;
+    x->hlen = ops->hash_len(x->hashtype);
+    x->klen = ops->key_len(x->keytype);
+    if (!x->hlen || !x->klen)
+        return UFT_E_INVAL;
+    if ((rc = ops->random(x->gm, sizeof x->gm)) || (rc = ops->random(x->rand1, sizeof x->rand1)) ||
+        (rc = ops->ecdh_new(x->curve, &x->dh)) ||
+        (rc = ops->ecdh_blob(x->dh, x->dhblob, sizeof x->dhblob, &x->dhblob_len)) ||
+        (rc = ops->signkey_new_ec(UFT_CURVE_P256, &x->sign)) ||
+        (rc = ops->signkey_blob(x->sign, x->keyblob, sizeof x->keyblob, &x->keyblob_len)))
+        return rc;
+    x->siglen = ops->signkey_siglen(x->sign);
+    /* S_ctx = group ID, instance, server ID, EXT_ENC_INFO (signature zeroed) */
+    uft_put_u32(x->sctx, s->cfg.group_id);
+    x->sctx[4] = s->cfg.group_inst;
+    uft_put_u32(x->sctx + 5, s->cfg.server_id);
+    n = enc_info_bytes(s, x->sctx + 9);
+    x->sctx_len = 9 + n;
+    /* the server's application keys come from GM and S_ctx alone */
+    if ((rc = ops->hmac(x->hashtype, zeros, x->hlen, x->gm, 32, x->prk_app)) ||
+        (rc = ops->hash(x->hashtype, x->sctx, x->sctx_len, h)) ||
+        (rc = ops->expand_label(x->hashtype, x->prk_app, "s app traffic", h, x->hlen, secret,
+                                x->hlen)) ||
+        (rc = key_iv(x, secret, x->s_app_key, x->s_app_iv)))
+        return rc;
+    ops->wipe(secret, sizeof secret);
+    return 0;
+}
+
+void uft_ssec_free(struct uft_server *s)
+{
+    struct uft_ssec *x = s->sec;
+    size_t i;
+    for (i = 0; i < s->n_dests; i++) {
+        if (s->dests[i].sec && x)
+            x->ops->wipe(s->dests[i].sec, sizeof *s->dests[i].sec);
+        free(s->dests[i].sec);
+        s->dests[i].sec = NULL;
+    }
+    if (!x)
+        return;
+    if (x->dh)
+        x->ops->ecdh_free(x->dh);
+    if (x->sign)
+        x->ops->signkey_free(x->sign);
+    x->ops->wipe(x, sizeof *x);
+    free(x);
+    s->sec = NULL;
+}
+
+void uft_ssec_announce(struct uft_server *s, struct uft_msg *m)
+{
+    struct uft_ssec *x = s->sec;
+    static const uint8_t zero_sig[200];
+    struct uft_ext_enc_info *e = &m->u.announce.enc;
+    m->u.announce.has_enc = true;
+    e->keytype = x->keytype;
+    e->hashtype = x->hashtype;
+    memcpy(e->rand1, x->rand1, UFT_RAND_LEN);
+    e->keyblob.p = x->keyblob;
+    e->keyblob.len = x->keyblob_len;
+    e->dhblob.p = x->dhblob;
+    e->dhblob.len = x->dhblob_len;
+    e->sig.p = zero_sig;
+    e->sig.len = x->siglen;
+}
+
+int uft_ssec_sign_announce(struct uft_server *s, uint8_t *pkt, size_t len)
+{
+    struct uft_ssec *x = s->sec;
+    struct uft_msg m;
+    size_t off, n;
+    uint8_t sig[600];
+    int rc;
+    if ((rc = uft_msg_decode(pkt, len, &m)) || !m.u.announce.has_enc)
+        return rc ? rc : UFT_E_INVAL;
+    off = (size_t)(m.u.announce.enc.sig.p - pkt);
+    if ((rc = x->ops->sign(x->sign, x->hashtype, pkt, len, sig, sizeof sig, &n)))
+        return rc;
+    if (n != x->siglen)
+        return UFT_E_CRYPTO;
+    memcpy(pkt + off, sig, n);
+    return 0;
+}
+
+int uft_ssec_register(struct uft_server *s, struct dest *d, const struct uft_msg *m)
+{
+    struct uft_ssec *x = s->sec;
+    const struct uft_register *r = &m->u.reg;
+    struct uft_sdest *k;
+    uint8_t shared[80], premaster[32], zeros[64] = {0}, prk[64], h[64], secret[64], fin[64];
+    uint8_t buf[CTX_MAX + 32];
+    size_t slen;
+    int rc;
+    if (!d->sec && !(d->sec = calloc(1, sizeof *d->sec)))
+        return UFT_E_NOMEM;
+    k = d->sec;
+    if (r->keyinfo.len == 0 || x->sctx_len + 4 + r->keyinfo.len + UFT_RAND_LEN > CTX_MAX)
+        return UFT_E_VALUE;
+    if ((rc = x->ops->ecdh_derive(x->dh, r->keyinfo.p, r->keyinfo.len, shared, sizeof shared,
+                                  &slen)) ||
+        (rc = x->ops->hash(UFT_HASH_SHA256, shared, slen, premaster)))
+        return rc;
+    memcpy(k->ctx1, x->sctx, x->sctx_len);
+    uft_put_u32(k->ctx1 + x->sctx_len, d->id);
+    memcpy(k->ctx1 + x->sctx_len + 4, r->keyinfo.p, r->keyinfo.len);
+    memcpy(k->ctx1 + x->sctx_len + 4 + r->keyinfo.len, r->rand2, UFT_RAND_LEN);
+    k->ctx1_len = x->sctx_len + 4 + r->keyinfo.len + UFT_RAND_LEN;
+    if ((rc = x->ops->hmac(x->hashtype, zeros, x->hlen, premaster, 32, prk)) ||
+        (rc = x->ops->hash(x->hashtype, k->ctx1, k->ctx1_len, h)) ||
+        (rc =
+             x->ops->expand_label(x->hashtype, prk, "s hs traffic", h, x->hlen, secret, x->hlen)) ||
+        (rc = key_iv(x, secret, k->s_hs_key, k->s_hs_iv)) ||
+        (rc = x->ops->expand_label(x->hashtype, x->prk_app, "c app traffic", h, x->hlen, secret,
+                                   x->hlen)) ||
+        (rc = key_iv(x, secret, k->c_app_key, k->c_app_iv)) ||
+        (rc = x->ops->expand_label(x->hashtype, secret, "finished", NULL, 0, fin, x->hlen)))
+        goto out;
+    memcpy(buf, k->ctx1, k->ctx1_len);
+    memcpy(buf + k->ctx1_len, x->gm, 32);
+    rc = x->ops->hmac(x->hashtype, fin, x->hlen, buf, k->ctx1_len + 32, k->verify);
+out:
+    x->ops->wipe(shared, sizeof shared);
+    x->ops->wipe(premaster, sizeof premaster);
+    x->ops->wipe(prk, sizeof prk);
+    x->ops->wipe(secret, sizeof secret);
+    x->ops->wipe(fin, sizeof fin);
+    x->ops->wipe(buf, sizeof buf);
+    return rc;
+}
+
+void uft_ssec_owe_keyinfo(struct uft_server *s)
+{
+    s->sec->keyinfo_owed = true;
+    s->sec->keyinfo_cursor = 0;
+}
+
+bool uft_ssec_keyinfo_owed(const struct uft_server *s)
+{
+    return s->sec && s->sec->keyinfo_owed;
+}
+
+/* KEYINFO: one counter value per packet; each listed client's entry is GM
+ * sealed with its handshake key, the AAD "UFTP 5, group master" || Ctx2. */
+ssize_t uft_ssec_pull_keyinfo(struct uft_server *s, uint8_t *buf, size_t cap, struct uft_tx *tx)
+{
+    struct uft_ssec *x = s->sec;
+    uint8_t keys[8800], sig[600], aad[CTX_MAX + 32], nonce[12], *msg;
+    size_t max = s->cfg.block_len / UFT_DESTKEY_LEN, n = 0, mlen, slen;
+    struct uft_msg m;
+    ssize_t len;
+    int rc;
+    if (max > sizeof keys / UFT_DESTKEY_LEN)
+        max = sizeof keys / UFT_DESTKEY_LEN;
+    x->ctr++;
+    while (x->keyinfo_cursor < s->n_dests && n < max) {
+        struct dest *d = &s->dests[x->keyinfo_cursor++];
+        uint8_t *e = keys + n * UFT_DESTKEY_LEN;
+        if (d->state != D_REGISTERED || !d->sec)
+            continue;
+        uft_put_u32(e, d->id);
+        memcpy(aad, "UFTP 5, group master", 20);
+        memcpy(aad + 20, d->sec->ctx1, d->sec->ctx1_len);
+        nonce_of(d->sec->s_hs_iv, x->ctr, nonce);
+        if (x->ops->seal(x->keytype, d->sec->s_hs_key, nonce, aad, 20 + d->sec->ctx1_len, x->gm, 32,
+                         e + 4) != 0)
+            continue;
+        n++;
+    }
+    if (x->keyinfo_cursor >= s->n_dests)
+        x->keyinfo_owed = false;
+    if (n == 0)
+        return 0;
+    memset(&m, 0, sizeof m);
+    uft_srv_fill_hdr(s, &m, UFT_KEYINFO);
+    m.u.keyinfo.iv_ctr = x->ctr;
+    memset(sig, 0, x->siglen);
+    m.u.keyinfo.sig.p = sig;
+    m.u.keyinfo.sig.len = x->siglen;
+    m.u.keyinfo.keys.p = keys;
+    m.u.keyinfo.keys.n = n;
+    len = uft_srv_finish_tx(s, &m, buf, cap, tx, UFT_DST_PRIVATE);
+    if (len < 0)
+        return len;
+    /* sign "UFTP 5, KEYINFO" || S_ctx || P_ctx (none) || the packet */
+    mlen = 15 + x->sctx_len + (size_t)len;
+    msg = malloc(mlen);
+    if (!msg)
+        return UFT_E_NOMEM;
+    memcpy(msg, "UFTP 5, KEYINFO", 15);
+    memcpy(msg + 15, x->sctx, x->sctx_len);
+    memcpy(msg + 15 + x->sctx_len, buf, (size_t)len);
+    rc = x->ops->sign(x->sign, x->hashtype, msg, mlen, sig, sizeof sig, &slen);
+    free(msg);
+    if (rc || slen != x->siglen)
+        return UFT_E_CRYPTO;
+    memcpy(buf + UFT_HDR_LEN + 12, sig, slen); /* after func, hlen, siglen, ivctr */
+    return len;
+}
+
+bool uft_ssec_check_ack(struct uft_server *s, struct dest *d, const struct uft_msg *m)
+{
+    const struct uft_keyinfo_ack *a = &m->u.keyinfo_ack;
+    return d->sec && a->verify.len >= s->sec->hlen &&
+           memcmp(a->verify.p, d->sec->verify, s->sec->hlen) == 0;
+}
+
+int uft_ssec_open(struct uft_server *s, struct dest *d, const struct uft_msg *m, const uint8_t *pkt,
+                  struct uft_msg *inner)
+{
+    struct uft_ssec *x = s->sec;
+    const struct uft_encrypted *e = &m->u.encrypted;
+    static uint8_t plain[10000];
+    uint8_t nonce[12];
+    int rc;
+    if (!d->sec || e->payload.len < 16 || e->payload.len - 16 > sizeof plain)
+        return UFT_E_AUTH;
+    nonce_of(d->sec->c_app_iv, e->iv_ctr, nonce);
+    rc = x->ops->open(x->keytype, d->sec->c_app_key, nonce, pkt, UFT_HDR_LEN + UFT_ENC_HDR_LEN,
+                      e->payload.p, e->payload.len, plain);
+    if (rc)
+        return rc;
+    rc = uft_msg_decode_body(m->hdr.version, plain, e->payload.len - 16, inner);
+    if (rc)
+        return rc;
+    inner->hdr = m->hdr;
+    inner->hdr.func = plain[0];
+    return 0;
+}
+
+ssize_t uft_ssec_seal(struct uft_server *s, uint8_t *buf, size_t len, size_t cap)
+{
+    struct uft_ssec *x = s->sec;
+    uint8_t body[10000], nonce[12];
+    size_t blen = len - UFT_HDR_LEN;
+    struct uft_wr w;
+    int rc;
+    if (len < UFT_HDR_LEN || blen > sizeof body || UFT_HDR_LEN + UFT_ENC_HDR_LEN + blen + 16 > cap)
+        return UFT_E_NOSPACE;
+    memcpy(body, buf + UFT_HDR_LEN, blen);
+    buf[1] = UFT_ENCRYPTED;
+    x->ctr++;
+    uft_wr_init(&w, buf + UFT_HDR_LEN, cap - UFT_HDR_LEN);
+    if ((rc = uft_wr_u64(&w, x->ctr)) || (rc = uft_wr_u16(&w, 0)) ||
+        (rc = uft_wr_u16(&w, (uint16_t)(blen + 16))))
+        return rc;
+    nonce_of(x->s_app_iv, x->ctr, nonce);
+    rc = x->ops->seal(x->keytype, x->s_app_key, nonce, buf, UFT_HDR_LEN + UFT_ENC_HDR_LEN, body,
+                      blen, buf + UFT_HDR_LEN + UFT_ENC_HDR_LEN);
+    x->ops->wipe(body, blen);
+    return rc ? rc : (ssize_t)(UFT_HDR_LEN + UFT_ENC_HDR_LEN + blen + 16);
+}
