@@ -3,7 +3,8 @@
 # with receivers of both implementations, 2% loss on every receiver.
 #   interop.sh 4 BUILD_APP_DIR   Debian's UFTP 4.10.2 (/usr/bin)
 #   interop.sh 5 BUILD_APP_DIR   UFTP 5 from $UFTP_REF_DIR (skipped if unset)
-# Plain (unencrypted) sessions: ufcast's encryption is not written yet.
+# UFTP 4: plain sessions (ufcast's UFTP 4 encryption is not written yet).
+# UFTP 5: plain, and encrypted both ways with several algorithms.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../net/lib.sh"
@@ -62,4 +63,13 @@ session() {
 
 session "uftp${ver}_server" "$R/uftp $ropt" "$B/uftpd" "$B/uftpd" "$R/uftpd"
 session "ufcast_server_v$ver" "$B/uftp -Y none $vopt" "$R/uftpd" "$R/uftpd" "$B/uftpd"
+if [ "$ver" = 5 ]; then
+    # encrypted, both ways: each program's defaults, then other algorithms
+    session uftp5_server_encrypted "$R/uftp" "$B/uftpd" "$B/uftpd" "$R/uftpd"
+    session ufcast_server_encrypted "$B/uftp" "$R/uftpd" "$R/uftpd" "$B/uftpd"
+    session uftp5_server_ccm384 "$R/uftp -Y aes128-ccm -h sha384 -e secp384r1" "$B/uftpd" \
+        "$R/uftpd" "$B/uftpd"
+    session ufcast_server_gcm521 "$B/uftp -Y aes256-gcm -h sha512 -e secp521r1" "$R/uftpd" \
+        "$B/uftpd" "$R/uftpd"
+fi
 exit $fail

@@ -1,7 +1,8 @@
 #!/bin/sh
 # ufcast to ufcast over real UDP multicast in private namespaces: three
 # receivers, a file set with directories, a link and awkward names; no
-# loss, 1% and 10% loss on every receiver, and IPv6 multicast. Every
+# loss, 1% and 10% loss on every receiver, IPv6 multicast, and encrypted
+# sessions (uftp's default AES-256-GCM, and AES-128-CCM/SHA-384/P-384). Every
 # receiver must hold exactly the source tree and no temporary file.
 # usage: transfer.sh BUILD_APP_DIR
 set -eu
@@ -17,8 +18,8 @@ net_up 3
 make_files "$W/src"
 fail=0
 
-case_run() { # case_run NAME LOSS FAMILY
-    name=$1 loss=$2 fam=$3
+case_run() { # case_run NAME LOSS FAMILY [SERVER OPTIONS]
+    name=$1 loss=$2 fam=$3 extra=${4:--Y none}
     pub=230.4.4.1 priv=230.5.5.7
     if [ "$fam" = 6 ]; then pub=ff15::4:4:1 priv=ff15::5:5:7; fi
     for i in 1 2 3; do
@@ -32,7 +33,8 @@ case_run() { # case_run NAME LOSS FAMILY
     sleep 0.5
     start=$(date +%s.%N)
     set +e
-    (cd "$W/src" && ip netns exec "$(net_ns srv)" timeout 80 "$B/uftp" -Y none -R 100000 \
+    # shellcheck disable=SC2086
+    (cd "$W/src" && ip netns exec "$(net_ns srv)" timeout 80 "$B/uftp" $extra -R 100000 \
         -r 0.02:0.01:1 -s 10 -M "$pub" -P "$priv" -H 0x0a000001,0x0a000002,0x0a000003 -x 1 \
         big.bin one.bin zero.bin d1 empty "sp ace" link.bin >"$W/$name.s.log" 2>&1)
     rc=$?
@@ -62,4 +64,6 @@ case_run plain_v4 0 4
 case_run loss1_v4 1 4
 case_run loss10_v4 10 4
 case_run plain_v6 0 6
+case_run encrypted_default 2 4 "-x 1"
+case_run encrypted_ccm384 2 6 "-Y aes128-ccm -h sha384 -e secp384r1"
 exit $fail
