@@ -14,10 +14,12 @@
 #include <unistd.h>
 
 #include "app/filelist.h"
+#include "app/opt.h"
 #include "app/uftp_cli.h"
 #include "core/err.h"
 #include "core/msg.h"
 #include "core/server.h"
+#include "crypto/crypto.h"
 #include "crypto/ops.h"
 #include "sys/clock.h"
 #include "sys/log.h"
@@ -320,6 +322,49 @@ static int setup_net(struct sender *s, struct uft_server_cfg *cfg, char *err, si
     return 0;
 }
 
+/* -k / -K: load the signing key, or make one (and write it to -k's file,
+ * which is never overwritten). */
+static int signing_key(struct sender *s, struct uft_signkey **key, char *err, size_t errlen)
+{
+    char fp[64], what[64];
+    int rc;
+    *key = NULL;
+    if (s->o.keygen) {
+        long bits;
+        if (strncmp(s->o.keygen, "rsa:", 4) == 0 &&
+            opt_long(s->o.keygen + 4, 1024, 3072, &bits) == 0)
+            rc = uft_signkey_new_rsa((unsigned)bits, key);
+        else
+            rc = uft_signkey_new_ec(strstr(s->o.keygen, "384")   ? UFT_CURVE_P384
+                                    : strstr(s->o.keygen, "521") ? UFT_CURVE_P521
+                                                                 : UFT_CURVE_P256,
+                                    key);
+        if (rc) {
+            snprintf(err, errlen, "-K %s: cannot make the key", s->o.keygen);
+            return 3;
+        }
+        if (s->o.keyfile && uft_signkey_write(*key, s->o.keyfile) != 0) {
+            snprintf(err, errlen, "-k %s: cannot write the new key: %s", s->o.keyfile,
+                     strerror(errno));
+            return 3;
+        }
+    } else if (s->o.keyfile) {
+        rc = uft_signkey_load(s->o.keyfile, key);
+        if (rc) {
+            snprintf(err, errlen, "-k %s: %s", s->o.keyfile,
+                     rc == UFT_E_IO ? strerror(errno)
+                                    : "not an RSA or EC (P-256/384/521) private key in PEM form");
+            return 3;
+        }
+    } else {
+        return 0;
+    }
+    uft_signkey_describe(*key, what, sizeof what);
+    if (uft_signkey_fingerprint(*key, fp, sizeof fp) == 0)
+        uft_log_printf(&s->log, 2, "Loaded %s key with fingerprint %s", what, fp);
+    return 0;
+}
+
 static int configure(struct sender *s, struct uft_server_cfg *cfg, char *err, size_t errlen)
 {
     uint32_t gid;
@@ -330,10 +375,8 @@ static int configure(struct sender *s, struct uft_server_cfg *cfg, char *err, si
                  "yet): add -Y none");
         return 1;
     }
-    if (s->o.keytype != UFT_KEY_NONE && (s->o.client_auth || s->o.keyfile || s->o.keygen)) {
-        snprintf(err, errlen,
-                 "-c, -k and -K are not written yet; without them the server signs "
-                 "with an ephemeral ECDSA key");
+    if (s->o.keytype != UFT_KEY_NONE && s->o.client_auth) {
+        snprintf(err, errlen, "-c (client authentication) is not written yet");
         return 1;
     }
     if (getrandom(&gid, sizeof gid, 0) != sizeof gid)
@@ -414,6 +457,7 @@ int main(int argc, char **argv)
     struct uft_server_ops ops;
     struct uft_server *srv;
     uint32_t *ids = NULL;
+    struct uft_signkey *signkey = NULL;
     size_t n_ids = 0, i;
     char err[512];
     int rc;
@@ -443,6 +487,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "uftp: %s\n", err);
         return rc ? rc : 1;
     }
+    if (cfg.keytype && (rc = signing_key(&s, &signkey, err, sizeof err)) != 0) {
+        fprintf(stderr, "uftp: %s\n", err);
+        return rc;
+    }
+    cfg.signkey = signkey;
     if (s.o.hosts && parse_hosts(s.o.hosts, &ids, &n_ids, err, sizeof err) != 0) {
         fprintf(stderr, "uftp: %s\n", err);
         return 1;
@@ -469,6 +518,7 @@ int main(int argc, char **argv)
     rc = run(&s, srv);
     uft_log_printf(&s.log, 2, "%s (exit %d)", rc == 0 ? "Group complete" : "Session ended", rc);
     uft_server_free(srv);
+    uft_signkey_free(signkey);
     for (i = 0; i < s.files.n; i++)
         if (s.fds[i] >= 0)
             close(s.fds[i]);

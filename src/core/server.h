@@ -43,6 +43,8 @@ struct uft_server_cfg {
     uint8_t keytype;       /* UFT_KEY_NONE, or an AES-GCM/CCM type (UFTP 5 only) */
     uint8_t hashtype;      /* with a key type: UFT_HASH_SHA256/384/512 */
     uint8_t curve;         /* with a key type: the ECDH curve, UFT_CURVE_* */
+    void *signkey;         /* with a key type: the caller's signing key (-k), or NULL for an
+                              ephemeral ECDSA P-256 key; borrowed */
     uint8_t cc_type;       /* UFT_CC_NONE (fixed rate) or UFT_CC_TFMCC */
     int64_t cc_min_rate, cc_init_rate, cc_max_rate; /* TFMCC bounds, bytes/s; 0 = unset */
 };

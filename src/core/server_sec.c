@@ -24,8 +24,9 @@ struct uft_ssec {
     uint8_t keytype, hashtype, curve;
     size_t hlen, klen;
     void *dh, *sign;
+    bool own_sign; /* made here (ephemeral), not the caller's -k key */
     uint8_t gm[32], rand1[UFT_RAND_LEN];
-    uint8_t keyblob[200], dhblob[200];
+    uint8_t keyblob[400], dhblob[200];
     size_t keyblob_len, dhblob_len, siglen;
     uint8_t sctx[CTX_MAX];
     size_t sctx_len;
@@ -103,8 +104,12 @@ int uft_ssec_init(struct uft_server *s)
     if ((rc = ops->random(x->gm, sizeof x->gm)) || (rc = ops->random(x->rand1, sizeof x->rand1)) ||
         (rc = ops->ecdh_new(x->curve, &x->dh)) ||
         (rc = ops->ecdh_blob(x->dh, x->dhblob, sizeof x->dhblob, &x->dhblob_len)) ||
-        (rc = ops->signkey_new_ec(UFT_CURVE_P256, &x->sign)) ||
-        (rc = ops->signkey_blob(x->sign, x->keyblob, sizeof x->keyblob, &x->keyblob_len)))
+        (!s->cfg.signkey && (rc = ops->signkey_new_ec(UFT_CURVE_P256, &x->sign))))
+        return rc;
+    x->own_sign = !s->cfg.signkey;
+    if (s->cfg.signkey)
+        x->sign = s->cfg.signkey;
+    if ((rc = ops->signkey_blob(x->sign, x->keyblob, sizeof x->keyblob, &x->keyblob_len)))
         return rc;
     x->siglen = ops->signkey_siglen(x->sign);
     /* S_ctx = group ID, instance, server ID, EXT_ENC_INFO (signature zeroed) */
@@ -138,7 +143,7 @@ void uft_ssec_free(struct uft_server *s)
         return;
     if (x->dh)
         x->ops->ecdh_free(x->dh);
-    if (x->sign)
+    if (x->sign && x->own_sign)
         x->ops->signkey_free(x->sign);
     x->ops->wipe(x, sizeof *x);
     free(x);
@@ -148,7 +153,7 @@ void uft_ssec_free(struct uft_server *s)
 void uft_ssec_announce(struct uft_server *s, struct uft_msg *m)
 {
     struct uft_ssec *x = s->sec;
-    static const uint8_t zero_sig[200];
+    static const uint8_t zero_sig[600]; /* RSA-3072 signatures are 384 bytes */
     struct uft_ext_enc_info *e = &m->u.announce.enc;
     m->u.announce.has_enc = true;
     e->keytype = x->keytype;

@@ -51,6 +51,20 @@ void uft_ecdh_free(struct uft_ecdh *k);
 struct uft_signkey;
 /* A new EC signing key on a curve (UFTP's default is an ephemeral P-256). */
 int uft_signkey_new_ec(uint8_t curve, struct uft_signkey **out);
+/* A new RSA signing key (1024..3072 bits, exponent 65537). */
+int uft_signkey_new_rsa(unsigned bits, struct uft_signkey **out);
+/* Load a PEM private key (RSA or EC on a UFTP curve; PKCS#1, SEC1 or
+ * PKCS#8), as UFTP's -k takes it. UFT_E_IO (errno) or UFT_E_VALUE. */
+int uft_signkey_load(const char *path, struct uft_signkey **out);
+/* Write a new key file: created with O_EXCL and O_NOFOLLOW, mode 0600, in
+ * the key type's traditional PEM form. Refuses to overwrite (UFT_E_IO,
+ * errno EEXIST). */
+int uft_signkey_write(const struct uft_signkey *k, const char *path);
+/* SHA-1 fingerprint of the public key blob, as UFTP prints and lists it:
+ * uppercase hex pairs joined by ':' (60 characters). */
+int uft_signkey_fingerprint(const struct uft_signkey *k, char *out, size_t cap);
+/* "RSA, 2048 bits" or "ECDSA, curve prime256v1". */
+void uft_signkey_describe(const struct uft_signkey *k, char *out, size_t cap);
 /* Its public key as a UFTP blob. */
 int uft_signkey_blob(const struct uft_signkey *k, uint8_t *buf, size_t cap, size_t *len);
 /* Signature length it makes (ECDSA: 4 + 2 * coordinate; RSA: modulus). */

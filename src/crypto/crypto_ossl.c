@@ -11,13 +11,19 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
+#include <openssl/encoder.h>
+#include <openssl/pem.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/param_build.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/blob.h"
 #include "core/err.h"
@@ -424,14 +430,150 @@ int uft_signkey_new_ec(uint8_t curve, struct uft_signkey **out)
     return 0;
 }
 
+int uft_signkey_new_rsa(unsigned bits, struct uft_signkey **out)
+{
+    struct uft_signkey *k;
+    *out = NULL;
+    if (bits < 1024 || bits > 3072)
+        return UFT_E_VALUE;
+    k = calloc(1, sizeof *k);
+    if (!k)
+        return UFT_E_NOMEM;
+    k->key = EVP_RSA_gen(bits);
+    if (!k->key) {
+        free(k);
+        return UFT_E_CRYPTO;
+    }
+    *out = k;
+    return 0;
+}
+
+static uint8_t curve_of_key(EVP_PKEY *key)
+{
+    char name[64];
+    size_t n;
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &n) != 1)
+        return 0;
+    if (strcmp(name, "prime256v1") == 0 || strcmp(name, "P-256") == 0)
+        return UFT_CURVE_P256;
+    if (strcmp(name, "secp384r1") == 0 || strcmp(name, "P-384") == 0)
+        return UFT_CURVE_P384;
+    if (strcmp(name, "secp521r1") == 0 || strcmp(name, "P-521") == 0)
+        return UFT_CURVE_P521;
+    return 0;
+}
+
+int uft_signkey_load(const char *path, struct uft_signkey **out)
+{
+    struct uft_signkey *k;
+    FILE *f = fopen(path, "r");
+    EVP_PKEY *key;
+    *out = NULL;
+    if (!f)
+        return UFT_E_IO;
+    key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    if (!key)
+        return UFT_E_VALUE;
+    k = calloc(1, sizeof *k);
+    if (!k) {
+        EVP_PKEY_free(key);
+        return UFT_E_NOMEM;
+    }
+    k->key = key;
+    if (EVP_PKEY_is_a(key, "EC")) {
+        k->curve = curve_of_key(key);
+        if (!k->curve) {
+            uft_signkey_free(k);
+            return UFT_E_VALUE; /* not a curve UFTP uses */
+        }
+    } else if (!EVP_PKEY_is_a(key, "RSA")) {
+        uft_signkey_free(k);
+        return UFT_E_VALUE;
+    }
+    *out = k;
+    return 0;
+}
+
+int uft_signkey_write(const struct uft_signkey *k, const char *path)
+{
+    OSSL_ENCODER_CTX *ectx;
+    unsigned char *data = NULL;
+    size_t len = 0;
+    int fd, rc = UFT_E_CRYPTO, saved;
+    ectx = OSSL_ENCODER_CTX_new_for_pkey(k->key, OSSL_KEYMGMT_SELECT_KEYPAIR, "PEM",
+                                         "type-specific", NULL);
+    if (!ectx || OSSL_ENCODER_to_data(ectx, &data, &len) != 1) {
+        OSSL_ENCODER_CTX_free(ectx);
+        return UFT_E_CRYPTO;
+    }
+    OSSL_ENCODER_CTX_free(ectx);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = UFT_E_IO;
+    } else {
+        rc = write(fd, data, len) == (ssize_t)len && fsync(fd) == 0 ? 0 : UFT_E_IO;
+        saved = errno;
+        close(fd);
+        errno = saved;
+    }
+    OPENSSL_clear_free(data, len);
+    return rc;
+}
+
 int uft_signkey_blob(const struct uft_signkey *k, uint8_t *buf, size_t cap, size_t *len)
 {
     struct uft_ecdh view;
-    if (!k->curve)
-        return UFT_E_VALUE; /* RSA signing keys arrive with key files */
+    if (!k->curve) {
+        BIGNUM *n = NULL, *e = NULL;
+        uint8_t mod[400];
+        struct uft_keyblob b;
+        ssize_t w = UFT_E_CRYPTO;
+        int nl;
+        if (EVP_PKEY_get_bn_param(k->key, OSSL_PKEY_PARAM_RSA_N, &n) == 1 &&
+            EVP_PKEY_get_bn_param(k->key, OSSL_PKEY_PARAM_RSA_E, &e) == 1 &&
+            (nl = BN_num_bytes(n)) > 0 && (size_t)nl <= sizeof mod) {
+            BN_bn2bin(n, mod);
+            memset(&b, 0, sizeof b);
+            b.type = UFT_BLOB_RSA;
+            b.rsa_exponent = (uint32_t)BN_get_word(e);
+            b.rsa_modulus.p = mod;
+            b.rsa_modulus.len = (size_t)nl;
+            w = uft_blob_encode(&b, buf, cap);
+        }
+        BN_free(n);
+        BN_free(e);
+        if (w < 0)
+            return (int)w;
+        *len = (size_t)w;
+        return 0;
+    }
     view.key = k->key;
     view.curve = k->curve;
     return uft_ecdh_blob(&view, buf, cap, len);
+}
+
+int uft_signkey_fingerprint(const struct uft_signkey *k, char *out, size_t cap)
+{
+    uint8_t blob[500], h[20];
+    size_t len, i;
+    int rc;
+    if ((rc = uft_signkey_blob(k, blob, sizeof blob, &len)) ||
+        (rc = uft_crypto_hash(UFT_HASH_SHA1, blob, len, h)))
+        return rc;
+    if (cap < 60)
+        return UFT_E_NOSPACE;
+    for (i = 0; i < 20; i++)
+        snprintf(out + 3 * i, cap - 3 * i, i < 19 ? "%02X:" : "%02X", h[i]);
+    return 0;
+}
+
+void uft_signkey_describe(const struct uft_signkey *k, char *out, size_t cap)
+{
+    if (k->curve)
+        snprintf(out, cap, "ECDSA, curve %s", curve_name(k->curve));
+    else
+        snprintf(out, cap, "RSA, %d bits", EVP_PKEY_get_bits(k->key));
 }
 
 size_t uft_signkey_siglen(const struct uft_signkey *k)

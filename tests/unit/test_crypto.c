@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -140,6 +142,43 @@ static void test_real_announce_signatures(void **state)
     check_announce("v5_proxy_announce_enc_closed.bin", 1);  /* ECDSA P-256, SHA-256 */
     check_announce("v5_enc_announce_enc_closed.bin", 0);
     check_announce("v5_enc384_announce_enc_closed.bin", 0);
+}
+
+static void test_sign_keys_files(void **state)
+{
+    static const char *const specs[] = {"ec256", "ec384", "ec521", "rsa1024"};
+    char dir[] = "/tmp/uft_keys_XXXXXX", path[64], fp[64], fp2[64];
+    struct uft_signkey *k, *back;
+    uint8_t blob[500], sig[600];
+    size_t bl, sl, i;
+    struct stat st;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    for (i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        int rc = i < 3 ? uft_signkey_new_ec((uint8_t)(UFT_CURVE_P256 + i), &k)
+                       : uft_signkey_new_rsa(1024, &k);
+        assert_int_equal(rc, 0);
+        assert_int_equal(uft_signkey_blob(k, blob, sizeof blob, &bl), 0);
+        assert_int_equal(uft_crypto_sign(k, UFT_HASH_SHA384, "msg", 3, sig, sizeof sig, &sl), 0);
+        assert_int_equal(sl, uft_signkey_siglen(k));
+        assert_int_equal(uft_crypto_verify(blob, bl, UFT_HASH_SHA384, "msg", 3, sig, sl), 0);
+        assert_int_equal(uft_crypto_verify(blob, bl, UFT_HASH_SHA384, "msG", 3, sig, sl), -10);
+        /* key files: 0600, never overwritten, and they load back */
+        snprintf(path, sizeof path, "%s/%s.pem", dir, specs[i]);
+        assert_int_equal(uft_signkey_write(k, path), 0);
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0600);
+        assert_int_not_equal(uft_signkey_write(k, path), 0);
+        assert_int_equal(uft_signkey_load(path, &back), 0);
+        assert_int_equal(uft_signkey_fingerprint(k, fp, sizeof fp), 0);
+        assert_int_equal(uft_signkey_fingerprint(back, fp2, sizeof fp2), 0);
+        assert_string_equal(fp, fp2);
+        assert_int_equal(strlen(fp), 59); /* 20 uppercase hex pairs and 19 colons */
+        uft_signkey_free(k);
+        uft_signkey_free(back);
+        unlink(path);
+    }
+    rmdir(dir);
 }
 
 int main(void)
