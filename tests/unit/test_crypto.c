@@ -187,6 +187,7 @@ int main(void)
         cmocka_unit_test(test_random_differs),   cmocka_unit_test(test_wipe),
         cmocka_unit_test(test_gcm_known_answer), cmocka_unit_test(test_aead_tamper),
         cmocka_unit_test(test_ecdh_agreement),   cmocka_unit_test(test_real_announce_signatures),
+        cmocka_unit_test(test_sign_keys_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
