@@ -24,14 +24,15 @@ echo "demo: sending $(du -sh "$W/src" | cut -f1) ($(find "$W/src" -mindepth 1 | 
 echo "      (encrypted as UFTP 5 does by default: ECDH, ECDSA, AES-256-GCM)"
 for i in 1 2 3; do
     mkdir -p "$W/r$i"
-    ip netns exec "$(net_ns c$i)" timeout 60 "$B/uftpd" -d -D "$W/r$i" -U "0x0a00000$i" -x 1 \
-        >"$W/c$i.log" 2>&1 &
+    net_bg "c$i" 60 "$B/uftpd" -d -D "$W/r$i" -U "0x0a00000$i" -x 1 \
+        >"$W/c$i.log" 2>&1
 done
 sleep 0.5
-(cd "$W/src" && ip netns exec "$(net_ns srv)" timeout 60 "$B/uftp" -R 100000 -r 0.02 \
+(cd "$W/src" && ip netns exec "$(net_ns srv)" timeout -k 5 60 "$B/uftp" -R 100000 -r 0.02 \
     -H 0x0a000001,0x0a000002,0x0a000003 -S "$W/status" -x 1 \
     big.bin one.bin zero.bin d1 empty "sp ace" link.bin)
 rc=$?
+net_bg_stop
 ok=0
 for i in 1 2 3; do
     if check_tree "$W/src" "$W/r$i" && check_no_temp "$W/r$i"; then

@@ -37,21 +37,20 @@ session() {
     for cbin in "$@"; do
         rm -rf "$W/r$i"
         mkdir -p "$W/r$i"
-        ip netns exec "$(net_ns c$i)" timeout 120 "$cbin" -d -D "$W/r$i" -U "0x0a00000$i" -x 2 \
-            >"$W/$name.c$i.log" 2>&1 &
+        net_bg "c$i" 120 "$cbin" -d -D "$W/r$i" -U "0x0a00000$i" -x 2 \
+            >"$W/$name.c$i.log" 2>&1
         i=$((i + 1))
     done
     sleep 0.5
     set +e
     # shellcheck disable=SC2086
-    (cd "$W/src" && ip netns exec "$(net_ns srv)" timeout 100 $server -R 50000 -r 0.05 -s 10 \
+    (cd "$W/src" && ip netns exec "$(net_ns srv)" timeout -k 5 100 $server -R 50000 -r 0.05 -s 10 \
         -H 0x0a000001,0x0a000002,0x0a000003 -x 2 big.bin one.bin zero.bin d1 empty "sp ace" \
         link.bin >"$W/$name.s.log" 2>&1)
     rc=$?
     set -e
     sleep 0.5
-    for i in 1 2 3; do ip netns pids "$(net_ns c$i)" | xargs -r kill 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    net_bg_stop
     ok=1
     [ "$rc" -eq 0 ] || { echo "$name: server exit $rc"; ok=0; }
     for i in 1 2 3; do

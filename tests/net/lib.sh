@@ -48,9 +48,36 @@ net_loss() { # net_loss NAME PERCENT: drop that share of UDP arriving there
         '<' "$2" drop
 }
 
+# net_bg NAME SECS CMD...: run CMD in namespace NAME in the background under
+# a time limit (SIGTERM at SECS, SIGKILL 5 s later); net_bg_stop ends them.
+NET_BG_PIDS=
+net_bg() {
+    ns=$(net_ns "$1") secs=$2
+    shift 2
+    ip netns exec "$ns" timeout -k 5 "$secs" "$@" &
+    NET_BG_PIDS="$NET_BG_PIDS $!"
+}
+
+# One SIGTERM per program, through its timeout wrapper (a second signal
+# while a sanitizer's leak check runs at exit can hang that check); then
+# wait at most 15 s and SIGKILL what is left.
+net_bg_stop() {
+    for p in $NET_BG_PIDS; do kill "$p" 2>/dev/null || true; done
+    n=0
+    for p in $NET_BG_PIDS; do
+        while kill -0 "$p" 2>/dev/null && [ "$n" -lt 150 ]; do
+            sleep 0.1
+            n=$((n + 1))
+        done
+        kill -9 "$p" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    NET_BG_PIDS=
+}
+
 net_down() {
     for ns in $(ip netns list | awk '{print $1}' | grep "^${NET_PREFIX}_"); do
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
         ip netns del "$ns" 2>/dev/null || true
     done
 }

@@ -27,24 +27,21 @@ case_run() { # case_run NAME LOSS FAMILY [SERVER OPTIONS]
         mkdir -p "$W/r$i"
         ip netns exec "$(net_ns c$i)" nft flush ruleset
         [ "$loss" -gt 0 ] && net_loss "c$i" "$loss"
-        ip netns exec "$(net_ns c$i)" timeout 90 "$B/uftpd" -d -D "$W/r$i" -U "0x0a00000$i" \
-            -M "$pub" -x 1 >"$W/$name.c$i.log" 2>&1 &
+        net_bg "c$i" 90 "$B/uftpd" -d -D "$W/r$i" -U "0x0a00000$i" \
+            -M "$pub" -x 1 >"$W/$name.c$i.log" 2>&1
     done
     sleep 0.5
     start=$(date +%s.%N)
     set +e
     # shellcheck disable=SC2086
-    (cd "$W/src" && ip netns exec "$(net_ns srv)" timeout 80 "$B/uftp" $extra -R 100000 \
+    (cd "$W/src" && ip netns exec "$(net_ns srv)" timeout -k 5 80 "$B/uftp" $extra -R 100000 \
         -r 0.02:0.01:1 -s 10 -M "$pub" -P "$priv" -H 0x0a000001,0x0a000002,0x0a000003 -x 1 \
         big.bin one.bin zero.bin d1 empty "sp ace" link.bin >"$W/$name.s.log" 2>&1)
     rc=$?
     set -e
     secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
     sleep 0.3
-    for i in 1 2 3; do
-        ip netns pids "$(net_ns c$i)" | xargs -r kill 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
+    net_bg_stop
     ok=1
     [ "$rc" -eq 0 ] || { echo "$name: server exit $rc"; ok=0; }
     for i in 1 2 3; do
