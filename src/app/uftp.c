@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "app/filelist.h"
+#include "app/keys.h"
 #include "app/opt.h"
 #include "app/uftp_cli.h"
 #include "core/err.h"
@@ -157,13 +158,16 @@ static int private_addr(const char *spec, char *out, size_t cap)
     return 0;
 }
 
-/* -H: hex IDs (0x optional) or IPv4 names; @file holds "ID[|fingerprint]" lines. */
-static int parse_hosts(const char *spec, uint32_t **ids, size_t *n, char *err, size_t errlen)
+/* -H: hex IDs (0x optional) or IPv4 names; @file holds "ID[|fingerprint]"
+ * lines. *fps gets 20 bytes per ID (all zero: no fingerprint given). */
+static int parse_hosts(const char *spec, uint32_t **ids, uint8_t **fps, size_t *n, char *err,
+                       size_t errlen)
 {
     char **lines = NULL, *buf = NULL, *tok, *save = NULL;
     size_t nl = 0, i, cap = 0;
     int rc = 0;
     *ids = NULL;
+    *fps = NULL;
     *n = 0;
     if (spec[0] == '@') {
         if (filelist_read_lines(spec + 1, &lines, &nl) != 0) {
@@ -181,12 +185,25 @@ static int parse_hosts(const char *spec, uint32_t **ids, size_t *n, char *err, s
         }
     }
     for (i = 0; i < nl; i++) {
-        char *p = lines[i], *end;
+        char *p = lines[i], *end, *fptext = NULL;
+        unsigned char fp[20] = {0};
         unsigned long id;
         struct uft_addr a;
-        if (p[0] == '#' || !p[0])
+        p += strspn(p, " \t");
+        p[strcspn(p, "#\r")] = '\0';
+        if (!p[0])
             continue;
-        p[strcspn(p, "|")] = '\0';
+        if (strchr(p, '|')) {
+            fptext = strchr(p, '|') + 1;
+            *strchr(p, '|') = '\0';
+        }
+        p[strcspn(p, " \t")] = '\0';
+        if (fptext && app_parse_fingerprint(fptext, fp) != 0) {
+            snprintf(err, errlen, "-H: '%s': the fingerprint must be 20 hex pairs joined by ':'",
+                     fptext);
+            rc = -1;
+            break;
+        }
         id = strtoul(p, &end, 16);
         if (*end || !*p) {
             if (uft_udp_resolve(p, 0, AF_INET, &a) != 0) {
@@ -197,13 +214,18 @@ static int parse_hosts(const char *spec, uint32_t **ids, size_t *n, char *err, s
             id = ntohl(((struct sockaddr_in *)&a.ss)->sin_addr.s_addr);
         }
         if (*n == cap) {
-            uint32_t *nv = realloc(*ids, (cap = cap ? 2 * cap : 64) * sizeof *nv);
-            if (!nv) {
+            uint32_t *nv = realloc(*ids, (cap ? 2 * cap : 64) * sizeof *nv);
+            uint8_t *nf = nv ? realloc(*fps, (cap ? 2 * cap : 64) * 20) : NULL;
+            if (nv)
+                *ids = nv;
+            if (!nf) {
                 rc = -1;
                 break;
             }
-            *ids = nv;
+            *fps = nf;
+            cap = cap ? 2 * cap : 64;
         }
+        memcpy(*fps + *n * 20, fp, 20);
         (*ids)[(*n)++] = (uint32_t)id;
     }
     filelist_free_lines(lines, nl);
@@ -322,49 +344,6 @@ static int setup_net(struct sender *s, struct uft_server_cfg *cfg, char *err, si
     return 0;
 }
 
-/* -k / -K: load the signing key, or make one (and write it to -k's file,
- * which is never overwritten). */
-static int signing_key(struct sender *s, struct uft_signkey **key, char *err, size_t errlen)
-{
-    char fp[64], what[64];
-    int rc;
-    *key = NULL;
-    if (s->o.keygen) {
-        long bits;
-        if (strncmp(s->o.keygen, "rsa:", 4) == 0 &&
-            opt_long(s->o.keygen + 4, 1024, 3072, &bits) == 0)
-            rc = uft_signkey_new_rsa((unsigned)bits, key);
-        else
-            rc = uft_signkey_new_ec(strstr(s->o.keygen, "384")   ? UFT_CURVE_P384
-                                    : strstr(s->o.keygen, "521") ? UFT_CURVE_P521
-                                                                 : UFT_CURVE_P256,
-                                    key);
-        if (rc) {
-            snprintf(err, errlen, "-K %s: cannot make the key", s->o.keygen);
-            return 3;
-        }
-        if (s->o.keyfile && uft_signkey_write(*key, s->o.keyfile) != 0) {
-            snprintf(err, errlen, "-k %s: cannot write the new key: %s", s->o.keyfile,
-                     strerror(errno));
-            return 3;
-        }
-    } else if (s->o.keyfile) {
-        rc = uft_signkey_load(s->o.keyfile, key);
-        if (rc) {
-            snprintf(err, errlen, "-k %s: %s", s->o.keyfile,
-                     rc == UFT_E_IO ? strerror(errno)
-                                    : "not an RSA or EC (P-256/384/521) private key in PEM form");
-            return 3;
-        }
-    } else {
-        return 0;
-    }
-    uft_signkey_describe(*key, what, sizeof what);
-    if (uft_signkey_fingerprint(*key, fp, sizeof fp) == 0)
-        uft_log_printf(&s->log, 2, "Loaded %s key with fingerprint %s", what, fp);
-    return 0;
-}
-
 static int configure(struct sender *s, struct uft_server_cfg *cfg, char *err, size_t errlen)
 {
     uint32_t gid;
@@ -375,14 +354,11 @@ static int configure(struct sender *s, struct uft_server_cfg *cfg, char *err, si
                  "yet): add -Y none");
         return 1;
     }
-    if (s->o.keytype != UFT_KEY_NONE && s->o.client_auth) {
-        snprintf(err, errlen, "-c (client authentication) is not written yet");
-        return 1;
-    }
     if (getrandom(&gid, sizeof gid, 0) != sizeof gid)
         return 1;
     cfg->version = s->o.protocol == 4 ? UFT_VER4 : UFT_VER5;
     cfg->keytype = (uint8_t)s->o.keytype;
+    cfg->client_auth = s->o.keytype != UFT_KEY_NONE && s->o.client_auth;
     cfg->hashtype = (uint8_t)s->o.hashtype;
     cfg->curve = (uint8_t)s->o.curve;
     cfg->group_id = gid ? gid : 1;
@@ -459,7 +435,8 @@ int main(int argc, char **argv)
     uint32_t *ids = NULL;
     struct uft_signkey *signkey = NULL;
     size_t n_ids = 0, i;
-    char err[512];
+    uint8_t *fps = NULL;
+    char err[512], desc[160];
     int rc;
     memset(&s, 0, sizeof s);
     rc = uftp_cli_parse(argc, argv, &s.o, err, sizeof err);
@@ -487,12 +464,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "uftp: %s\n", err);
         return rc ? rc : 1;
     }
-    if (cfg.keytype && (rc = signing_key(&s, &signkey, err, sizeof err)) != 0) {
+    if (cfg.keytype && (rc = app_signing_key(s.o.keyfile, s.o.keygen, &signkey, desc, sizeof desc,
+                                             err, sizeof err)) != 0) {
         fprintf(stderr, "uftp: %s\n", err);
         return rc;
     }
+    if (desc[0])
+        uft_log_printf(&s.log, 2, "Loaded signing key: %s", desc);
     cfg.signkey = signkey;
-    if (s.o.hosts && parse_hosts(s.o.hosts, &ids, &n_ids, err, sizeof err) != 0) {
+    if (s.o.hosts && parse_hosts(s.o.hosts, &ids, &fps, &n_ids, err, sizeof err) != 0) {
         fprintf(stderr, "uftp: %s\n", err);
         return 1;
     }
@@ -502,6 +482,7 @@ int main(int argc, char **argv)
     }
     cfg.server_id = s.o.uid;
     cfg.clients = ids;
+    cfg.client_fps = fps;
     cfg.n_clients = n_ids;
     memset(&ops, 0, sizeof ops);
     ops.ctx = &s;
@@ -525,6 +506,7 @@ int main(int argc, char **argv)
     free(s.fds);
     free(s.sfiles);
     free(ids);
+    free(fps);
     filelist_free(&s.files);
     return rc;
 }

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/keys.h"
 #include "app/uftpd_cli.h"
 #include "core/client.h"
 #include "core/err.h"
@@ -276,7 +277,8 @@ int main(int argc, char **argv)
     struct daemon d;
     struct uft_client_cfg cfg;
     struct uft_client_ops ops;
-    char err[512];
+    struct uft_signkey *signkey = NULL;
+    char err[512], desc[160];
     int rc;
     memset(&d, 0, sizeof d);
     rc = uftpd_cli_parse(argc, argv, &d.o, err, sizeof err);
@@ -288,9 +290,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "uftpd: %s\n", err);
         return 1;
     }
-    if (d.o.keyfile || d.o.keygen)
-        fprintf(stderr, "uftpd: note: client keys (-k/-K) are not implemented yet; sessions "
-                        "that require client authentication are refused\n");
     if (uft_log_open(&d.log, d.o.foreground ? NULL : d.o.logfile, (int)d.o.log_level, true)) {
         fprintf(stderr, "uftpd: cannot open log file %s: %s\n", d.o.logfile, strerror(errno));
         return 4;
@@ -312,6 +311,14 @@ int main(int argc, char **argv)
         return 2;
     }
     memset(&cfg, 0, sizeof cfg);
+    if ((rc = app_signing_key(d.o.keyfile, d.o.keygen, &signkey, desc, sizeof desc, err,
+                              sizeof err)) != 0) {
+        fprintf(stderr, "uftpd: %s\n", err);
+        return rc;
+    }
+    if (desc[0])
+        uft_log_printf(&d.log, 2, "Loaded signing key: %s", desc);
+    cfg.signkey = signkey;
     cfg.client_id = d.o.uid ? d.o.uid : uft_udp_default_id();
     cfg.encrypted_only = d.o.encrypted_only;
     memset(&ops, 0, sizeof ops);
@@ -334,6 +341,7 @@ int main(int argc, char **argv)
                    cfg.client_id);
     rc = run(&d);
     uft_client_free(d.client);
+    uft_signkey_free(signkey);
     uft_store_close(&d.store);
     return rc;
 }

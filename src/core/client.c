@@ -670,7 +670,7 @@ static uft_ts session_deadline(const struct csession *s)
 {
     uft_ts t = UFT_NEVER;
     if (s->owe_register || s->owe_ack || s->owe_complete || s->status_owed || s->owe_final ||
-        s->owe_cc_ack || s->owe_kiack)
+        s->owe_cc_ack || s->owe_kiack || s->owe_ckey)
         return 0;
     switch (s->phase) {
     case C_REGISTERED:
@@ -777,6 +777,7 @@ static bool session_reply(struct uft_client *c, struct csession *s, uft_ts now, 
         uft_msg_tstamp_set(s->version, s->echo_us + (now - s->echo_rx) / 1000, &m->u.reg.tstamp_hi,
                            &m->u.reg.tstamp_lo);
         uft_csec_register(s, m);
+        s->owe_ckey = uft_csec_wants_client_key(s); /* right after each REGISTER */
         return true;
     }
     if (s->owe_kiack) {
@@ -854,6 +855,16 @@ ssize_t uft_client_pull(struct uft_client *c, uft_ts now, uint8_t *buf, size_t c
     }
     for (i = 0; i < c->cfg.max_sessions; i++) {
         struct csession *s = &c->sess[i];
+        if (s->phase != C_FREE && s->owe_ckey) {
+            s->owe_ckey = false;
+            fill_hdr(c, s, &m, UFT_CLIENT_KEY);
+            tx->dst = UFT_DST_PEER;
+            tx->peer = s->server;
+            n = uft_csec_client_key(c, s, &m, buf, cap);
+            if (n > 0)
+                c->st.tx_packets++;
+            return n;
+        }
         if (s->phase == C_FREE || !session_reply(c, s, now, &m))
             continue;
         tx->dst = UFT_DST_PEER;
@@ -880,6 +891,7 @@ int uft_client_create(const struct uft_client_cfg *cfg, const struct uft_client_
         return UFT_E_NOMEM;
     c->cfg = *cfg;
     c->ops = *ops;
+    c->signkey = cfg->signkey;
     if (c->cfg.max_sessions == 0)
         c->cfg.max_sessions = 100;
     c->sess = calloc(c->cfg.max_sessions, sizeof *c->sess);
@@ -913,6 +925,8 @@ void uft_client_free(struct uft_client *c)
         free(c->sess[i].cc);
         uft_csec_free(c, &c->sess[i]);
     }
+    if (c->own_signkey && c->ops.crypto)
+        c->ops.crypto->signkey_free(c->signkey);
     free(c->plain);
     free(c->sess);
     free(c->scratch);

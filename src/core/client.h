@@ -25,6 +25,8 @@ struct uft_client_cfg {
     uint32_t client_id;
     unsigned max_sessions; /* 0 = 100, as UFTP */
     bool encrypted_only;   /* -E: ignore unencrypted sessions */
+    void *signkey;         /* for client authentication (-k); borrowed. NULL: an
+                              ephemeral ECDSA P-256 key is made when a server asks */
 };
 
 /* What the storage layer is asked to do with one FILEINFO. */

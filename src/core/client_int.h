@@ -67,6 +67,7 @@ struct csession {
     /* encryption (UFTP 5): set up at the ANNOUNCE, keyed at KEYINFO */
     struct uft_csec *sec;
     bool owe_kiack;
+    bool owe_ckey; /* CLIENT_KEY after each REGISTER */
 
     /* TFMCC feedback (cc_type == UFT_CC_TFMCC) */
     uint8_t cc_type;
@@ -91,6 +92,8 @@ struct uft_client {
     size_t n_aborts;
     uint8_t *scratch;
     uint8_t *plain; /* decrypted datagram bodies */
+    void *signkey;  /* for client authentication: cfg's, or an ephemeral one */
+    bool own_signkey;
     struct uft_client_stats st;
 };
 
@@ -99,6 +102,11 @@ struct uft_client {
  * negative uft_err with *why set (the session is refused). */
 int uft_csec_announce(struct uft_client *c, struct csession *s, const struct uft_msg *m,
                       const uint8_t *pkt, size_t len, const char **why);
+/* Client authentication: whether this session sends CLIENT_KEY, and the
+ * sealed CLIENT_KEY datagram (header fields from hdr). */
+bool uft_csec_wants_client_key(const struct csession *s);
+ssize_t uft_csec_client_key(struct uft_client *c, struct csession *s, const struct uft_msg *hdr,
+                            uint8_t *buf, size_t cap);
 /* Our key share for the REGISTER. */
 void uft_csec_register(const struct csession *s, struct uft_msg *m);
 /* A KEYINFO: our group master, if it lists us. 1 when keyed now, 0 when

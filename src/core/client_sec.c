@@ -12,8 +12,13 @@
  * hash; nonces = the 12-byte IV with the 64-bit counter XORed into its
  * last 8 bytes.
  *
- * Not yet: client authentication (CLIENT_KEY), proxies (PROXY_KEY), UFTP 4
- * encryption. Those sessions are refused with a clear ABORT.
+ * With client authentication the client also sends CLIENT_KEY (its public
+ * key and a signature over "UFTP 5, CLIENT_KEY" || Ctx1) under the client
+ * handshake key, and Ctx2 = Ctx1 || that CLIENT_KEY with its signature
+ * zeroed takes Ctx1's place from then on.
+ *
+ * Not yet: proxies (PROXY_KEY), UFTP 4 encryption. Those sessions are
+ * refused with a clear ABORT.
  */
 #include "core/client_int.h"
 
@@ -28,8 +33,11 @@
 struct uft_csec {
     uint8_t keytype, hashtype, curve;
     size_t hlen, klen;
-    uint8_t sctx[CTX_MAX], ctx1[CTX_MAX];
+    uint8_t sctx[CTX_MAX], ctx1[CTX_MAX + 1100]; /* ctx1 grows into Ctx2 */
     size_t sctx_len, ctx1_len;
+    uint8_t ckey[1100]; /* our CLIENT_KEY body, when the server asks for it */
+    size_t ckey_len;
+    uint8_t c_hs_key[32], c_hs_iv[12];
     uint8_t server_key[400]; /* the server's signing key blob */
     size_t server_key_len;
     uint8_t dh[160];
@@ -74,6 +82,72 @@ static bool supported(const struct uft_ext_enc_info *e)
            (e->hashtype >= UFT_HASH_SHA256 && e->hashtype <= UFT_HASH_SHA512);
 }
 
+/* CLIENT_KEY: our key blob and a signature over "UFTP 5, CLIENT_KEY" ||
+ * Ctx1. Ctx1 then becomes Ctx2 by appending the body with the signature
+ * zeroed. */
+static int client_key(struct uft_client *c, struct uft_csec *x)
+{
+    uint8_t blob[500], sig[600], *msg;
+    size_t bl, sl, n;
+    struct uft_msg m;
+    ssize_t len;
+    int rc;
+    if ((rc = ops(c)->signkey_blob(c->signkey, blob, sizeof blob, &bl)))
+        return rc;
+    n = 18 + x->ctx1_len;
+    msg = malloc(n);
+    if (!msg)
+        return UFT_E_NOMEM;
+    memcpy(msg, "UFTP 5, CLIENT_KEY", 18);
+    memcpy(msg + 18, x->ctx1, x->ctx1_len);
+    rc = ops(c)->sign(c->signkey, x->hashtype, msg, n, sig, sizeof sig, &sl);
+    free(msg);
+    if (rc)
+        return rc;
+    memset(&m, 0, sizeof m);
+    m.hdr.version = UFT_VER5;
+    m.hdr.func = UFT_CLIENT_KEY;
+    m.u.client_key.keyblob.p = blob;
+    m.u.client_key.keyblob.len = bl;
+    m.u.client_key.sig.p = sig;
+    m.u.client_key.sig.len = sl;
+    len = uft_msg_encode_body(&m, x->ckey, sizeof x->ckey);
+    if (len < 0 || x->ctx1_len + (size_t)len > sizeof x->ctx1)
+        return UFT_E_VALUE;
+    x->ckey_len = (size_t)len;
+    memcpy(x->ctx1 + x->ctx1_len, x->ckey, x->ckey_len);
+    memset(x->ctx1 + x->ctx1_len + 8 + bl, 0, sl); /* Ctx2 has the signature zeroed */
+    x->ctx1_len += x->ckey_len;
+    return 0;
+}
+
+bool uft_csec_wants_client_key(const struct csession *s)
+{
+    return s->sec && s->sec->ckey_len > 0;
+}
+
+ssize_t uft_csec_client_key(struct uft_client *c, struct csession *s, const struct uft_msg *hdr,
+                            uint8_t *buf, size_t cap)
+{
+    struct uft_csec *x = s->sec;
+    uint8_t nonce[12];
+    struct uft_hdr h = hdr->hdr;
+    struct uft_wr w;
+    int rc;
+    if (UFT_HDR_LEN + UFT_ENC_HDR_LEN + x->ckey_len + 16 > cap)
+        return UFT_E_NOSPACE;
+    h.func = UFT_ENCRYPTED;
+    x->ctr++;
+    uft_wr_init(&w, buf, cap);
+    if ((rc = uft_hdr_encode(&w, &h)) || (rc = uft_wr_u64(&w, x->ctr)) ||
+        (rc = uft_wr_u16(&w, 0)) || (rc = uft_wr_u16(&w, (uint16_t)(x->ckey_len + 16))))
+        return rc;
+    nonce_of(x->c_hs_iv, x->ctr, nonce);
+    rc = ops(c)->seal(x->keytype, x->c_hs_key, nonce, buf, UFT_HDR_LEN + UFT_ENC_HDR_LEN, x->ckey,
+                      x->ckey_len, buf + w.len);
+    return rc ? rc : (ssize_t)(w.len + x->ckey_len + 16);
+}
+
 int uft_csec_announce(struct uft_client *c, struct csession *s, const struct uft_msg *m,
                       const uint8_t *pkt, size_t len, const char **why)
 {
@@ -93,9 +167,13 @@ int uft_csec_announce(struct uft_client *c, struct csession *s, const struct uft
         *why = "Unsupported encryption parameters";
         return UFT_E_VALUE;
     }
-    if (e->flags & UFT_ENC_CLIENT_AUTH) {
-        *why = "Client authentication is not supported by this ufcast client yet";
-        return UFT_E_VALUE;
+    if ((e->flags & UFT_ENC_CLIENT_AUTH) && !c->signkey) {
+        /* UFTP's default without -k: an ephemeral ECDSA P-256 key */
+        if (ops(c)->signkey_new_ec(UFT_CURVE_P256, &c->signkey) != 0) {
+            *why = "Could not make a signing key for client authentication";
+            return UFT_E_CRYPTO;
+        }
+        c->own_signkey = true;
     }
     /* The signature covers the whole datagram with its own bytes zeroed. */
     copy = malloc(len);
@@ -159,8 +237,13 @@ int uft_csec_announce(struct uft_client *c, struct csession *s, const struct uft
         (rc = ops(c)->hash(x->hashtype, x->ctx1, x->ctx1_len, h)) ||
         (rc =
              ops(c)->expand_label(x->hashtype, prk, "s hs traffic", h, x->hlen, secret, x->hlen)) ||
-        (rc = key_iv(c, x, secret, x->s_hs_key, x->s_hs_iv)))
+        (rc = key_iv(c, x, secret, x->s_hs_key, x->s_hs_iv)) ||
+        (rc =
+             ops(c)->expand_label(x->hashtype, prk, "c hs traffic", h, x->hlen, secret, x->hlen)) ||
+        (rc = key_iv(c, x, secret, x->c_hs_key, x->c_hs_iv)))
         *why = "Key derivation failed";
+    if (rc == 0 && (e->flags & UFT_ENC_CLIENT_AUTH) && (rc = client_key(c, x)) != 0)
+        *why = "Could not sign CLIENT_KEY";
     wipe(c, shared, sizeof shared);
     wipe(c, premaster, sizeof premaster);
     wipe(c, prk, sizeof prk);

@@ -678,6 +678,14 @@ static void on_register(struct uft_server *s, struct dest *d, const struct uft_m
                 uft_srv_log(s, 1, "Rejecting REGISTER from 0x%08X: bad key share", d->id);
                 return;
             }
+            if (s->cfg.client_auth) {
+                /* stays MUTE until its CLIENT_KEY proves who it is */
+                uft_srv_log(s, 3,
+                            "Received REGISTER from client 0x%08X, waiting for its "
+                            "CLIENT_KEY",
+                            d->id);
+                return;
+            }
             d->state = D_REGISTERED;
             uft_srv_log(s, 2, "Received REGISTER from client 0x%08X", d->id);
             client_event(s, UFT_EV_CLIENT_REGISTERED, d, 0, NULL, now);
@@ -789,6 +797,27 @@ static void on_abort(struct uft_server *s, struct dest *d, const struct uft_msg 
     finish(s, UFT_EXIT_DROPPED);
 }
 
+/* Client authentication: a CLIENT_KEY (already opened with the client's
+ * handshake key) whose signature and fingerprint check out registers it. */
+static void on_client_key(struct uft_server *s, struct dest *d, const struct uft_msg *m, uft_ts now)
+{
+    const char *why = NULL;
+    if (!s->cfg.client_auth || d->state != D_MUTE || s->phase != PH_ANNOUNCE)
+        return;
+    if (uft_ssec_client_key(s, d, m, &why) != 0) {
+        uft_srv_log(s, 1, "Rejecting CLIENT_KEY from 0x%08X: %s", d->id, why);
+        d->state = D_ABORT;
+        queue_abort(s, d->id, &d->peer, why);
+        client_event(s, UFT_EV_CLIENT_ABORT, d, UFT_RESULT_ABORTED, why, now);
+        return;
+    }
+    d->state = D_REGISTERED;
+    uft_srv_log(s, 2, "Received REGISTER and CLIENT_KEY from client 0x%08X", d->id);
+    client_event(s, UFT_EV_CLIENT_REGISTERED, d, 0, NULL, now);
+    if (!uft_ssec_keyinfo_owed(s))
+        uft_ssec_owe_keyinfo(s);
+}
+
 /* Encrypted session: open the client's ENCRYPTED datagram into *m; drop
  * what must not come in clear. False when m is not to be processed. */
 static bool open_secure(struct uft_server *s, struct dest *d, struct uft_msg *m, const uint8_t *pkt,
@@ -841,6 +870,9 @@ void uft_server_feed(struct uft_server *s, uft_ts now, const uint8_t *pkt, size_
     switch (m.hdr.func) {
     case UFT_REGISTER:
         on_register(s, d, &m, from, now);
+        break;
+    case UFT_CLIENT_KEY:
+        on_client_key(s, d, &m, now);
         break;
     case UFT_KEYINFO_ACK:
         if (d->state == D_REGISTERED && s->phase == PH_ANNOUNCE) {
@@ -1097,9 +1129,11 @@ int uft_server_create(const struct uft_server_cfg *cfg, const struct uft_server_
         goto fail;
     memcpy(s->files, files, n_files * sizeof *files);
     s->n_files = n_files;
-    for (i = 0; i < cfg->n_clients; i++)
-        if (!find_dest(s, cfg->clients[i]))
-            add_dest(s, cfg->clients[i]);
+    for (i = 0; i < cfg->n_clients; i++) {
+        struct dest *d = find_dest(s, cfg->clients[i]);
+        if (!d && (d = add_dest(s, cfg->clients[i])) != NULL && cfg->client_fps)
+            d->fp = cfg->client_fps + 20 * i;
+    }
     s->grtt = s->cfg.grtt_init;
     /* payload + FILESEG header [+ TFMCC extension] + UFTP header + UDP + IP */
     s->packet_size = (uint32_t)s->cfg.block_len + 8 + (cfg->cc_type == UFT_CC_TFMCC ? 8 : 0) + 16 +

@@ -39,13 +39,16 @@ struct uft_server_cfg {
     uint8_t max_nak_pct;  /* 0 with max_nak_cnt 0 = no limit (100) */
     uint16_t max_nak_cnt; /* 0 = 1 */
     bool quit_on_error;
-    uint64_t wall_base_us; /* wall-clock microseconds at now == 0 */
-    uint8_t keytype;       /* UFT_KEY_NONE, or an AES-GCM/CCM type (UFTP 5 only) */
-    uint8_t hashtype;      /* with a key type: UFT_HASH_SHA256/384/512 */
-    uint8_t curve;         /* with a key type: the ECDH curve, UFT_CURVE_* */
-    void *signkey;         /* with a key type: the caller's signing key (-k), or NULL for an
-                              ephemeral ECDSA P-256 key; borrowed */
-    uint8_t cc_type;       /* UFT_CC_NONE (fixed rate) or UFT_CC_TFMCC */
+    uint64_t wall_base_us;     /* wall-clock microseconds at now == 0 */
+    uint8_t keytype;           /* UFT_KEY_NONE, or an AES-GCM/CCM type (UFTP 5 only) */
+    uint8_t hashtype;          /* with a key type: UFT_HASH_SHA256/384/512 */
+    uint8_t curve;             /* with a key type: the ECDH curve, UFT_CURVE_* */
+    void *signkey;             /* with a key type: the caller's signing key (-k), or NULL for an
+                                  ephemeral ECDSA P-256 key; borrowed */
+    bool client_auth;          /* with a key type: clients must send CLIENT_KEY (-c) */
+    const uint8_t *client_fps; /* with client_auth: 20-byte SHA-1 key fingerprints, one per
+                                  clients[] entry, all zero = any key; NULL = none */
+    uint8_t cc_type;           /* UFT_CC_NONE (fixed rate) or UFT_CC_TFMCC */
     int64_t cc_min_rate, cc_init_rate, cc_max_rate; /* TFMCC bounds, bytes/s; 0 = unset */
 };
 

@@ -30,6 +30,7 @@ struct dest {
     bool rtt_sent;         /* its RTT went out in a CONG_CTRL this round */
     bool partial;          /* it holds part of the current file already */
     struct uft_sdest *sec; /* its keys, in an encrypted session */
+    const uint8_t *fp;     /* its key's expected SHA-1 fingerprint (cfg), or NULL */
     uint16_t nak_exceed;
     uft_ts rtt;
     struct uft_peer peer;
@@ -113,6 +114,11 @@ ssize_t uft_ssec_pull_keyinfo(struct uft_server *s, uint8_t *buf, size_t cap, st
 void uft_ssec_owe_keyinfo(struct uft_server *s);
 bool uft_ssec_keyinfo_owed(const struct uft_server *s);
 /* KEYINFO_ACK: true when its verify data matches. */
+/* A CLIENT_KEY: 0 when its signature over Ctx1 verifies (and its key
+ * matches d->fp if set); the client's application keys then follow from
+ * Ctx2. Else a negative uft_err with *why for the log and ABORT. */
+int uft_ssec_client_key(struct uft_server *s, struct dest *d, const struct uft_msg *m,
+                        const char **why);
 bool uft_ssec_check_ack(struct uft_server *s, struct dest *d, const struct uft_msg *m);
 /* Open a client's ENCRYPTED datagram. */
 int uft_ssec_open(struct uft_server *s, struct dest *d, const struct uft_msg *m, const uint8_t *pkt,

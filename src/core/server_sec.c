@@ -38,9 +38,11 @@ struct uft_ssec {
 };
 
 struct uft_sdest {
-    uint8_t ctx1[CTX_MAX];
+    uint8_t ctx1[CTX_MAX + 1100]; /* Ctx1, grown into Ctx2 by a CLIENT_KEY */
     size_t ctx1_len;
+    bool need_ckey; /* client authentication: no CLIENT_KEY yet */
     uint8_t s_hs_key[32], s_hs_iv[12];
+    uint8_t c_hs_key[32], c_hs_iv[12];
     uint8_t c_app_key[32], c_app_iv[12];
     uint8_t verify[64];
 };
@@ -66,7 +68,7 @@ static size_t enc_info_bytes(struct uft_server *s, uint8_t *buf)
     size_t total = 44 + x->keyblob_len + x->dhblob_len + x->siglen;
     buf[0] = UFT_EXT_ENC_INFO;
     buf[1] = (uint8_t)(total / 4);
-    buf[2] = 0; /* no client authentication yet */
+    buf[2] = s->cfg.client_auth ? UFT_ENC_CLIENT_AUTH : 0;
     buf[3] = 0;
     buf[4] = x->keytype;
     buf[5] = x->hashtype;
@@ -156,6 +158,7 @@ void uft_ssec_announce(struct uft_server *s, struct uft_msg *m)
     static const uint8_t zero_sig[600]; /* RSA-3072 signatures are 384 bytes */
     struct uft_ext_enc_info *e = &m->u.announce.enc;
     m->u.announce.has_enc = true;
+    e->flags = s->cfg.client_auth ? UFT_ENC_CLIENT_AUTH : 0;
     e->keytype = x->keytype;
     e->hashtype = x->hashtype;
     memcpy(e->rand1, x->rand1, UFT_RAND_LEN);
@@ -185,13 +188,38 @@ int uft_ssec_sign_announce(struct uft_server *s, uint8_t *pkt, size_t len)
     return 0;
 }
 
+/* The client's application keys and its KEYINFO_ACK verify data, from
+ * Ctx2 (= Ctx1 without client authentication). */
+static int app_keys(struct uft_ssec *x, struct uft_sdest *k)
+{
+    uint8_t h[64], secret[64], fin[64], *buf;
+    int rc;
+    buf = malloc(k->ctx1_len + 32);
+    if (!buf)
+        return UFT_E_NOMEM;
+    memcpy(buf, k->ctx1, k->ctx1_len);
+    memcpy(buf + k->ctx1_len, x->gm, 32);
+    if ((rc = x->ops->hash(x->hashtype, k->ctx1, k->ctx1_len, h)) ||
+        (rc = x->ops->expand_label(x->hashtype, x->prk_app, "c app traffic", h, x->hlen, secret,
+                                   x->hlen)) ||
+        (rc = key_iv(x, secret, k->c_app_key, k->c_app_iv)) ||
+        (rc = x->ops->expand_label(x->hashtype, secret, "finished", NULL, 0, fin, x->hlen)) ||
+        (rc = x->ops->hmac(x->hashtype, fin, x->hlen, buf, k->ctx1_len + 32, k->verify)))
+        goto out;
+out:
+    x->ops->wipe(secret, sizeof secret);
+    x->ops->wipe(fin, sizeof fin);
+    x->ops->wipe(buf, k->ctx1_len + 32);
+    free(buf);
+    return rc;
+}
+
 int uft_ssec_register(struct uft_server *s, struct dest *d, const struct uft_msg *m)
 {
     struct uft_ssec *x = s->sec;
     const struct uft_register *r = &m->u.reg;
     struct uft_sdest *k;
-    uint8_t shared[80], premaster[32], zeros[64] = {0}, prk[64], h[64], secret[64], fin[64];
-    uint8_t buf[CTX_MAX + 32];
+    uint8_t shared[80], premaster[32], zeros[64] = {0}, prk[64], h[64], secret[64];
     size_t slen;
     int rc;
     if (!d->sec && !(d->sec = calloc(1, sizeof *d->sec)))
@@ -213,21 +241,67 @@ int uft_ssec_register(struct uft_server *s, struct dest *d, const struct uft_msg
         (rc =
              x->ops->expand_label(x->hashtype, prk, "s hs traffic", h, x->hlen, secret, x->hlen)) ||
         (rc = key_iv(x, secret, k->s_hs_key, k->s_hs_iv)) ||
-        (rc = x->ops->expand_label(x->hashtype, x->prk_app, "c app traffic", h, x->hlen, secret,
-                                   x->hlen)) ||
-        (rc = key_iv(x, secret, k->c_app_key, k->c_app_iv)) ||
-        (rc = x->ops->expand_label(x->hashtype, secret, "finished", NULL, 0, fin, x->hlen)))
+        (rc =
+             x->ops->expand_label(x->hashtype, prk, "c hs traffic", h, x->hlen, secret, x->hlen)) ||
+        (rc = key_iv(x, secret, k->c_hs_key, k->c_hs_iv)))
         goto out;
-    memcpy(buf, k->ctx1, k->ctx1_len);
-    memcpy(buf + k->ctx1_len, x->gm, 32);
-    rc = x->ops->hmac(x->hashtype, fin, x->hlen, buf, k->ctx1_len + 32, k->verify);
+    k->need_ckey = s->cfg.client_auth;
+    if (!k->need_ckey)
+        rc = app_keys(x, k);
 out:
     x->ops->wipe(shared, sizeof shared);
     x->ops->wipe(premaster, sizeof premaster);
     x->ops->wipe(prk, sizeof prk);
     x->ops->wipe(secret, sizeof secret);
-    x->ops->wipe(fin, sizeof fin);
-    x->ops->wipe(buf, sizeof buf);
+    return rc;
+}
+
+int uft_ssec_client_key(struct uft_server *s, struct dest *d, const struct uft_msg *m,
+                        const char **why)
+{
+    struct uft_ssec *x = s->sec;
+    struct uft_sdest *k = d->sec;
+    const struct uft_client_key *ck = &m->u.client_key;
+    const uint8_t *body;
+    uint8_t fp[64], *msg;
+    size_t blen, n;
+    int rc;
+    *why = "Invalid CLIENT_KEY";
+    if (!k || !k->need_ckey || ck->keyblob.len == 0 || ck->sig.len == 0)
+        return UFT_E_VALUE;
+    /* the body as it came: func, hlen, reserved, lengths, blob, signature */
+    body = ck->keyblob.p - 8;
+    blen = (size_t)body[1] * 4;
+    if (blen < 8 + ck->keyblob.len + ck->sig.len || k->ctx1_len + blen > sizeof k->ctx1)
+        return UFT_E_VALUE;
+    if (d->fp) {
+        static const uint8_t none[20];
+        if (memcmp(d->fp, none, 20) != 0 &&
+            (x->ops->hash(UFT_HASH_SHA1, ck->keyblob.p, ck->keyblob.len, fp) != 0 ||
+             memcmp(fp, d->fp, 20) != 0)) {
+            *why = "Client key fingerprint does not match";
+            return UFT_E_AUTH;
+        }
+    }
+    n = 18 + k->ctx1_len;
+    if (!(msg = malloc(n)))
+        return UFT_E_NOMEM;
+    memcpy(msg, "UFTP 5, CLIENT_KEY", 18);
+    memcpy(msg + 18, k->ctx1, k->ctx1_len);
+    rc =
+        x->ops->verify(ck->keyblob.p, ck->keyblob.len, x->hashtype, msg, n, ck->sig.p, ck->sig.len);
+    free(msg);
+    if (rc) {
+        *why = "CLIENT_KEY signature does not verify";
+        return UFT_E_AUTH;
+    }
+    /* Ctx2 = Ctx1 || the CLIENT_KEY body with its signature zeroed */
+    memcpy(k->ctx1 + k->ctx1_len, body, blen);
+    memset(k->ctx1 + k->ctx1_len + 8 + ck->keyblob.len, 0, ck->sig.len);
+    k->ctx1_len += blen;
+    k->need_ckey = false;
+    if ((rc = app_keys(x, k)) != 0)
+        *why = "Key derivation failed";
     return rc;
 }
 
@@ -317,14 +391,17 @@ int uft_ssec_open(struct uft_server *s, struct dest *d, const struct uft_msg *m,
     int rc;
     if (!d->sec || e->payload.len < 16 || e->payload.len - 16 > sizeof plain)
         return UFT_E_AUTH;
-    nonce_of(d->sec->c_app_iv, e->iv_ctr, nonce);
-    rc = x->ops->open(x->keytype, d->sec->c_app_key, nonce, pkt, UFT_HDR_LEN + UFT_ENC_HDR_LEN,
-                      e->payload.p, e->payload.len, plain);
+    /* before its CLIENT_KEY a client has only its handshake key */
+    nonce_of(d->sec->need_ckey ? d->sec->c_hs_iv : d->sec->c_app_iv, e->iv_ctr, nonce);
+    rc = x->ops->open(x->keytype, d->sec->need_ckey ? d->sec->c_hs_key : d->sec->c_app_key, nonce,
+                      pkt, UFT_HDR_LEN + UFT_ENC_HDR_LEN, e->payload.p, e->payload.len, plain);
     if (rc)
         return rc;
     rc = uft_msg_decode_body(m->hdr.version, plain, e->payload.len - 16, inner);
     if (rc)
         return rc;
+    if (d->sec->need_ckey && plain[0] != UFT_CLIENT_KEY)
+        return UFT_E_AUTH; /* the handshake key carries nothing else */
     inner->hdr = m->hdr;
     inner->hdr.func = plain[0];
     return 0;

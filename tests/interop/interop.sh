@@ -4,7 +4,8 @@
 #   interop.sh 4 BUILD_APP_DIR   Debian's UFTP 4.10.2 (/usr/bin)
 #   interop.sh 5 BUILD_APP_DIR   UFTP 5 from $UFTP_REF_DIR (skipped if unset)
 # UFTP 4: plain sessions (ufcast's UFTP 4 encryption is not written yet).
-# UFTP 5: plain, and encrypted both ways with several algorithms.
+# UFTP 5: plain, and encrypted both ways with several algorithms and with
+# client authentication.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../net/lib.sh"
@@ -70,5 +71,8 @@ if [ "$ver" = 5 ]; then
         "$R/uftpd" "$B/uftpd"
     session ufcast_server_gcm521 "$B/uftp -Y aes256-gcm -h sha512 -e secp521r1" "$R/uftpd" \
         "$B/uftpd" "$R/uftpd"
+    # client authentication: every client signs CLIENT_KEY
+    session uftp5_server_client_auth "$R/uftp -c" "$B/uftpd" "$R/uftpd" "$B/uftpd"
+    session ufcast_server_client_auth "$B/uftp -c -h sha384" "$R/uftpd" "$B/uftpd" "$R/uftpd"
 fi
 exit $fail
