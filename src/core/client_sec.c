@@ -17,8 +17,14 @@
  * handshake key, and Ctx2 = Ctx1 || that CLIENT_KEY with its signature
  * zeroed takes Ctx1's place from then on.
  *
- * Not yet: proxies (PROXY_KEY), UFTP 4 encryption. Those sessions are
- * refused with a clear ABORT.
+ * UFTP 4 (0x40) sessions, as UFTP 5 clients join them: ECDH key exchange
+ * with an AEAD cipher only (an RSA key exchange or a CBC cipher is refused
+ * with an ABORT). The premaster is SHA-1 of the shared secret; keys come
+ * from UFTP 4's PRF (prf4); the group master arrives AES-CBC wrapped;
+ * nonces are (salt XOR sender ID) || counter; CLIENT_KEY goes in clear.
+ *
+ * Not yet: proxies (PROXY_KEY). Those sessions are refused with a clear
+ * ABORT.
  */
 #include "core/client_int.h"
 
@@ -48,6 +54,15 @@ struct uft_csec {
     uint8_t verify[64];
     bool keyed;
     uint64_t ctr; /* our IV counter, pre-incremented */
+    /* UFTP 4 (0x40) sessions: TLS-1.2-like PRF keys, 4-byte salts, one key
+     * for both directions */
+    bool v4;
+    uint32_t group_id;
+    uint8_t rand1[UFT_RAND_LEN], premaster4[20], mcast[16];
+    size_t mcast_len;
+    uint8_t hs_salt[4], app_salt[4];
+    uint8_t blob[500]; /* our signing key blob, with client authentication */
+    size_t blob_len;
 };
 
 static const struct uft_crypto_ops *ops(const struct uft_client *c)
@@ -74,6 +89,115 @@ static void nonce_of(const uint8_t *iv, uint64_t ctr, uint8_t *nonce)
     memcpy(nonce, iv, 12);
     for (i = 0; i < 8; i++)
         nonce[4 + i] ^= (uint8_t)(ctr >> (56 - 8 * i));
+}
+
+/* UFTP 4's nonce: (salt XOR the sender's ID) || counter, big-endian. */
+static void nonce4(const uint8_t *salt, uint32_t src_id, uint64_t ctr, uint8_t *nonce)
+{
+    int i;
+    uft_put_u32(nonce, src_id);
+    for (i = 0; i < 4; i++)
+        nonce[i] ^= salt[i];
+    uft_put_u32(nonce + 4, (uint32_t)(ctr >> 32));
+    uft_put_u32(nonce + 8, (uint32_t)ctr);
+}
+
+/* UFTP 4's PRF. With S = label || seed: A = HMAC(S), block = HMAC(A || S),
+ * and each later A is HMAC(previous A || S), which is the previous block.
+ * Only the first block matches TLS 1.2's P_hash; this is what is on the
+ * wire. */
+static int prf4(struct uft_client *c, uint8_t ht, const uint8_t *secret, size_t secret_len,
+                const char *label, const uint8_t *seed, size_t seed_len, uint8_t *out,
+                size_t out_len)
+{
+    uint8_t in[64 + 160], blk[64];
+    size_t hl = ops(c)->hash_len(ht), ll = strlen(label), sl = ll + seed_len, got = 0, in_len;
+    int rc = 0;
+    if (!hl || sl > 160)
+        return UFT_E_VALUE;
+    memcpy(in, label, ll);
+    memcpy(in + ll, seed, seed_len);
+    in_len = sl;
+    while (got < out_len) {
+        /* in = A || S after the first round; A = HMAC(in) */
+        if ((rc = ops(c)->hmac(ht, secret, secret_len, in, in_len, blk)))
+            break;
+        memmove(in + hl, in + in_len - sl, sl);
+        memcpy(in, blk, hl);
+        in_len = hl + sl;
+        if ((rc = ops(c)->hmac(ht, secret, secret_len, in, in_len, blk)))
+            break;
+        memcpy(out + got, blk, out_len - got < hl ? out_len - got : hl);
+        got += hl;
+    }
+    wipe(c, blk, sizeof blk);
+    wipe(c, in, sizeof in);
+    return rc;
+}
+
+/* group ID || private address || rand1 || rand2 || premaster: what a v4
+ * CLIENT_KEY signs and what the v4 verify data starts with. */
+static size_t v4_base(const struct uft_csec *x, uint8_t *out)
+{
+    size_t n = 0;
+    uft_put_u32(out, x->group_id);
+    n += 4;
+    memcpy(out + n, x->mcast, x->mcast_len);
+    n += x->mcast_len;
+    memcpy(out + n, x->rand1, UFT_RAND_LEN);
+    n += UFT_RAND_LEN;
+    memcpy(out + n, x->rand2, UFT_RAND_LEN);
+    n += UFT_RAND_LEN;
+    memcpy(out + n, x->premaster4, sizeof x->premaster4);
+    return n + sizeof x->premaster4;
+}
+
+/* v4 handshake key and salt: master = PRF(premaster, "master secret",
+ * rand1 || rand2); the key block skips hash_len bytes (an unused MAC key). */
+static int v4_handshake(struct uft_client *c, struct uft_csec *x, const uint8_t *shared,
+                        size_t slen)
+{
+    uint8_t seed[2 * UFT_RAND_LEN], master[48], kb[64 + 32 + 4];
+    int rc;
+    memcpy(seed, x->rand1, UFT_RAND_LEN);
+    memcpy(seed + UFT_RAND_LEN, x->rand2, UFT_RAND_LEN);
+    if ((rc = ops(c)->hash(UFT_HASH_SHA1, shared, slen, x->premaster4)) ||
+        (rc = prf4(c, x->hashtype, x->premaster4, sizeof x->premaster4, "master secret", seed,
+                   sizeof seed, master, sizeof master)) ||
+        (rc = prf4(c, x->hashtype, master, sizeof master, "key expansion", seed, sizeof seed, kb,
+                   x->hlen + x->klen + 4)))
+        goto out;
+    memcpy(x->s_hs_key, kb + x->hlen, x->klen);
+    memcpy(x->hs_salt, kb + x->hlen + x->klen, 4);
+out:
+    wipe(c, master, sizeof master);
+    wipe(c, kb, sizeof kb);
+    return rc;
+}
+
+/* v4 CLIENT_KEY (sent in clear): our blob, signed over v4_base. */
+static int v4_client_key(struct uft_client *c, struct uft_csec *x)
+{
+    uint8_t msg[4 + 16 + 2 * UFT_RAND_LEN + 20], sig[600];
+    size_t sl;
+    struct uft_msg m;
+    ssize_t len;
+    int rc;
+    if ((rc = ops(c)->signkey_blob(c->signkey, x->blob, sizeof x->blob, &x->blob_len)) ||
+        (rc = ops(c)->sign(c->signkey, x->hashtype, msg, v4_base(x, msg), sig, sizeof sig, &sl)))
+        return rc;
+    memset(&m, 0, sizeof m);
+    m.hdr.version = UFT_VER4;
+    m.hdr.func = UFT_CLIENT_KEY;
+    m.u.client_key.keyblob.p = x->blob;
+    m.u.client_key.keyblob.len = x->blob_len;
+    m.u.client_key.sig.p = sig;
+    m.u.client_key.sig.len = sl;
+    len = uft_msg_encode_body(&m, x->ckey, sizeof x->ckey);
+    if (len < 0)
+        return (int)len;
+    x->ckey_len = (size_t)len;
+    return 0;
 }
 
 static bool supported(const struct uft_ext_enc_info *e)
@@ -136,6 +260,13 @@ ssize_t uft_csec_client_key(struct uft_client *c, struct csession *s, const stru
     int rc;
     if (UFT_HDR_LEN + UFT_ENC_HDR_LEN + x->ckey_len + 16 > cap)
         return UFT_E_NOSPACE;
+    if (x->v4) {
+        /* UFTP 4 sends CLIENT_KEY in clear */
+        uft_wr_init(&w, buf, cap);
+        if ((rc = uft_hdr_encode(&w, &h)) || (rc = uft_wr_bytes(&w, x->ckey, x->ckey_len)))
+            return rc;
+        return (ssize_t)w.len;
+    }
     h.func = UFT_ENCRYPTED;
     x->ctr++;
     uft_wr_init(&w, buf, cap);
@@ -158,8 +289,14 @@ int uft_csec_announce(struct uft_client *c, struct csession *s, const struct uft
     size_t ext_off, ext_len, slen;
     int rc;
     *why = NULL;
-    if (!ops(c) || m->hdr.version != UFT_VER5) {
-        *why = "Encrypted sessions are not supported by this ufcast client yet";
+    if (!ops(c)) {
+        *why = "Encrypted sessions are not supported by this client";
+        return UFT_E_VALUE;
+    }
+    if (m->hdr.version == UFT_VER4 &&
+        ((e->keyex_sig & 0x0f) != 3 || ((e->keyex_sig >> 4) != 2 && (e->keyex_sig >> 4) != 3))) {
+        /* as UFTP 5 clients: ECDH key exchange and an AEAD cipher only */
+        *why = "UFTP 4 encryption needs ECDH key exchange (server -e ecdh_ecdsa or ecdh_rsa)";
         return UFT_E_VALUE;
     }
     if (!supported(e) || uft_blob_decode(e->dhblob.p, e->dhblob.len, &dhb) ||
@@ -198,6 +335,30 @@ int uft_csec_announce(struct uft_client *c, struct csession *s, const struct uft
     x->curve = dhb.ec_curve;
     x->hlen = ops(c)->hash_len(e->hashtype);
     x->klen = ops(c)->key_len(e->keytype);
+    if (m->hdr.version == UFT_VER4) {
+        void *dh = NULL;
+        free(copy);
+        x->v4 = true;
+        x->group_id = m->hdr.group_id;
+        memcpy(x->rand1, e->rand1, UFT_RAND_LEN);
+        x->mcast_len = s->v6 ? 16 : 4;
+        memcpy(x->mcast, s->priv, x->mcast_len);
+        memcpy(x->server_key, e->keyblob.p,
+               e->keyblob.len < sizeof x->server_key ? e->keyblob.len : sizeof x->server_key);
+        if ((rc = ops(c)->ecdh_new(x->curve, &dh)) ||
+            (rc = ops(c)->ecdh_blob(dh, x->dh, sizeof x->dh, &x->dh_len)) ||
+            (rc = ops(c)->ecdh_derive(dh, e->dhblob.p, e->dhblob.len, shared, sizeof shared,
+                                      &slen)) ||
+            (rc = ops(c)->random(x->rand2, sizeof x->rand2)) ||
+            (rc = v4_handshake(c, x, shared, slen)))
+            *why = "Key exchange failed";
+        if (dh)
+            ops(c)->ecdh_free(dh);
+        wipe(c, shared, sizeof shared);
+        if (rc == 0 && (e->flags & UFT_ENC_CLIENT_AUTH) && (rc = v4_client_key(c, x)) != 0)
+            *why = "Could not sign CLIENT_KEY";
+        return rc;
+    }
     /* S_ctx = group ID, instance, server ID, EXT_ENC_INFO with the
      * signature zeroed */
     ext_off = (size_t)(e->keyblob.p - pkt) - 44;
@@ -288,6 +449,55 @@ out:
     return rc;
 }
 
+/* v4 KEYINFO: the group master is AES-CBC under the handshake key with
+ * IV salt || server ID || counter, 47 bytes after padding; GM = 0x40 ||
+ * them. The application key and salt come from PRF(GM, "key expansion",
+ * rand1); the verify data is PRF(GM, "client finished", H(v4_base ||
+ * [our key blob] || GM)), 12 bytes. UFTP 4 does not sign KEYINFO. */
+static int v4_keyinfo(struct uft_client *c, struct uft_csec *x, uint32_t server_id, uint64_t ctr,
+                      const uint8_t *wrapped)
+{
+    uint8_t iv[16], plain[48], gm[48], kb[64 + 32 + 4], vd[4 + 16 + 64 + 20 + 500 + 48], h[64];
+    size_t n = 0, vl;
+    int rc;
+    memcpy(iv, x->hs_salt, 4);
+    uft_put_u32(iv + 4, server_id);
+    uft_put_u32(iv + 8, (uint32_t)(ctr >> 32));
+    uft_put_u32(iv + 12, (uint32_t)ctr);
+    if (!ops(c)->cbc_decrypt ||
+        ops(c)->cbc_decrypt(x->s_hs_key, x->klen, iv, wrapped, UFT_ENC_MASTER_LEN, plain, &n) !=
+            0 ||
+        n != 47) {
+        wipe(c, plain, sizeof plain);
+        return UFT_E_AUTH;
+    }
+    gm[0] = UFT_VER4;
+    memcpy(gm + 1, plain, 47);
+    wipe(c, plain, sizeof plain);
+    vl = v4_base(x, vd);
+    if (x->ckey_len) {
+        memcpy(vd + vl, x->blob, x->blob_len);
+        vl += x->blob_len;
+    }
+    memcpy(vd + vl, gm, sizeof gm);
+    vl += sizeof gm;
+    if ((rc = prf4(c, x->hashtype, gm, sizeof gm, "key expansion", x->rand1, UFT_RAND_LEN, kb,
+                   x->hlen + x->klen + 4)) ||
+        (rc = ops(c)->hash(x->hashtype, vd, vl, h)) ||
+        (rc = prf4(c, x->hashtype, gm, sizeof gm, "client finished", h, x->hlen, x->verify, 12)))
+        goto out;
+    memcpy(x->s_app_key, kb + x->hlen, x->klen);
+    memcpy(x->c_app_key, kb + x->hlen, x->klen);
+    memcpy(x->app_salt, kb + x->hlen + x->klen, 4);
+    x->keyed = true;
+    rc = 1;
+out:
+    wipe(c, gm, sizeof gm);
+    wipe(c, kb, sizeof kb);
+    wipe(c, vd, sizeof vd);
+    return rc;
+}
+
 int uft_csec_keyinfo(struct uft_client *c, struct csession *s, const struct uft_msg *m,
                      const uint8_t *pkt, size_t len)
 {
@@ -305,6 +515,8 @@ int uft_csec_keyinfo(struct uft_client *c, struct csession *s, const struct uft_
         return 0;
     if (x->keyed)
         return 0; /* a repeat: the caller resends the ACK */
+    if (x->v4)
+        return v4_keyinfo(c, x, m->hdr.src_id, k->iv_ctr, uft_destkeys_master(&k->keys, i));
     /* signature over "UFTP 5, KEYINFO" || S_ctx || P_ctx (empty) || the
      * datagram with the signature zeroed */
     n = 15 + x->sctx_len + len;
@@ -338,7 +550,7 @@ int uft_csec_keyinfo(struct uft_client *c, struct csession *s, const struct uft_
 void uft_csec_keyinfo_ack(const struct csession *s, struct uft_msg *m)
 {
     m->u.keyinfo_ack.verify.p = s->sec->verify;
-    m->u.keyinfo_ack.verify.len = s->sec->hlen;
+    m->u.keyinfo_ack.verify.len = s->sec->v4 ? 12 : s->sec->hlen;
 }
 
 bool uft_csec_keyed(const struct csession *s)
@@ -358,7 +570,10 @@ int uft_csec_open(struct uft_client *c, struct csession *s, const struct uft_msg
     if (!x || !x->keyed || e->payload.len < 16 || e->payload.len - 16 > cap)
         return UFT_E_AUTH;
     plen = e->payload.len - 16;
-    nonce_of(x->s_app_iv, e->iv_ctr, nonce);
+    if (x->v4)
+        nonce4(x->app_salt, m->hdr.src_id, e->iv_ctr, nonce);
+    else
+        nonce_of(x->s_app_iv, e->iv_ctr, nonce);
     /* AAD: the datagram's two headers exactly as sent */
     rc = ops(c)->open(x->keytype, x->s_app_key, nonce, pkt, UFT_HDR_LEN + UFT_ENC_HDR_LEN,
                       e->payload.p, e->payload.len, buf);
@@ -393,7 +608,10 @@ ssize_t uft_csec_seal(struct uft_client *c, struct csession *s, const struct uft
     if ((rc = uft_hdr_encode(&w, &outer.hdr)) || (rc = uft_wr_u64(&w, x->ctr)) ||
         (rc = uft_wr_u16(&w, 0)) || (rc = uft_wr_u16(&w, (uint16_t)(blen + 16))))
         return rc;
-    nonce_of(x->c_app_iv, x->ctr, nonce);
+    if (x->v4)
+        nonce4(x->app_salt, m->hdr.src_id, x->ctr, nonce);
+    else
+        nonce_of(x->c_app_iv, x->ctr, nonce);
     rc = ops(c)->seal(x->keytype, x->c_app_key, nonce, buf, UFT_HDR_LEN + UFT_ENC_HDR_LEN, body,
                       (size_t)blen, buf + w.len);
     if (rc)

@@ -38,6 +38,9 @@ struct uft_crypto_ops {
     int (*sign)(const void *key, uint8_t hashtype, const void *msg, size_t len, uint8_t *sig,
                 size_t cap, size_t *sig_len);
     void (*signkey_free)(void *key);
+    /* UFTP 4: AES-CBC decryption with PKCS#7 padding (the KEYINFO group master) */
+    int (*cbc_decrypt)(const uint8_t *key, size_t key_len, const uint8_t *iv, const uint8_t *in,
+                       size_t len, uint8_t *out, size_t *out_len);
 };
 
 #endif

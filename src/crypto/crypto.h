@@ -88,6 +88,11 @@ int uft_crypto_seal(uint8_t keytype, const uint8_t *key, const uint8_t *nonce, c
 int uft_crypto_open(uint8_t keytype, const uint8_t *key, const uint8_t *nonce, const uint8_t *aad,
                     size_t aad_len, const uint8_t *in, size_t len, uint8_t *out);
 
+/* AES-CBC (128 or 256 by key_len) decryption with PKCS#7 padding, as
+ * UFTP 4 wraps the group master in KEYINFO. out needs len bytes. */
+int uft_crypto_cbc_decrypt(const uint8_t *key, size_t key_len, const uint8_t *iv, const uint8_t *in,
+                           size_t len, uint8_t *out, size_t *out_len);
+
 /* Key length of a symmetric key type (16 or 32; 0 when unknown). */
 size_t uft_crypto_key_len(uint8_t keytype);
 

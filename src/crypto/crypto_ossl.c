@@ -405,6 +405,27 @@ int uft_crypto_open(uint8_t keytype, const uint8_t *key, const uint8_t *nonce, c
     return aead(0, keytype, key, nonce, aad, aad_len, in, len, out);
 }
 
+int uft_crypto_cbc_decrypt(const uint8_t *key, size_t key_len, const uint8_t *iv, const uint8_t *in,
+                           size_t len, uint8_t *out, size_t *out_len)
+{
+    const EVP_CIPHER *c = key_len == 16   ? EVP_aes_128_cbc()
+                          : key_len == 32 ? EVP_aes_256_cbc()
+                                          : NULL;
+    EVP_CIPHER_CTX *ctx;
+    int n = 0, m = 0, rc = UFT_E_AUTH;
+    if (!c || len == 0 || len % 16 || len > INT_MAX)
+        return UFT_E_VALUE;
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx && EVP_DecryptInit_ex(ctx, c, NULL, key, iv) == 1 &&
+        EVP_DecryptUpdate(ctx, out, &n, in, (int)len) == 1 &&
+        EVP_DecryptFinal_ex(ctx, out + n, &m) == 1) {
+        *out_len = (size_t)n + (size_t)m;
+        rc = 0;
+    }
+    EVP_CIPHER_CTX_free(ctx);
+    return rc;
+}
+
 struct uft_signkey {
     EVP_PKEY *key;
     uint8_t curve; /* 0 for RSA */

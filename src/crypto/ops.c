@@ -57,13 +57,16 @@ static void signkey_free(void *key)
 }
 
 static const struct uft_crypto_ops ossl_ops = {
-    uft_crypto_random, uft_crypto_hash_len, uft_crypto_key_len,
-    uft_crypto_hash,   uft_crypto_hmac,     uft_crypto_expand_label,
-    ecdh_new,          ecdh_blob,           ecdh_derive,
-    ecdh_free,         uft_crypto_verify,   uft_crypto_seal,
-    uft_crypto_open,   uft_crypto_wipe,     signkey_new_ec,
-    signkey_blob,      signkey_siglen,      sign,
-    signkey_free,
+    uft_crypto_random,  uft_crypto_hash_len,
+    uft_crypto_key_len, uft_crypto_hash,
+    uft_crypto_hmac,    uft_crypto_expand_label,
+    ecdh_new,           ecdh_blob,
+    ecdh_derive,        ecdh_free,
+    uft_crypto_verify,  uft_crypto_seal,
+    uft_crypto_open,    uft_crypto_wipe,
+    signkey_new_ec,     signkey_blob,
+    signkey_siglen,     sign,
+    signkey_free,       uft_crypto_cbc_decrypt,
 };
 
 const struct uft_crypto_ops *uft_crypto_ops(void)

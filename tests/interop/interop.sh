@@ -3,7 +3,8 @@
 # with receivers of both implementations, 2% loss on every receiver.
 #   interop.sh 4 BUILD_APP_DIR   Debian's UFTP 4.10.2 (/usr/bin)
 #   interop.sh 5 BUILD_APP_DIR   UFTP 5 from $UFTP_REF_DIR (skipped if unset)
-# UFTP 4: plain sessions (ufcast's UFTP 4 encryption is not written yet).
+# UFTP 4: plain sessions both ways; encrypted sessions (ECDH, GCM/CCM,
+# client authentication) from UFTP 4's server to ufcast's uftpd.
 # UFTP 5: plain, and encrypted both ways with several algorithms and with
 # client authentication.
 set -eu
@@ -63,6 +64,16 @@ session() {
 
 session "uftp${ver}_server" "$R/uftp $ropt" "$B/uftpd" "$B/uftpd" "$R/uftpd"
 session "ufcast_server_v$ver" "$B/uftp -Y none $vopt" "$R/uftpd" "$R/uftpd" "$B/uftpd"
+if [ "$ver" = 4 ]; then
+    # UFTP 4 encryption (ECDH key exchange, AEAD), joined by ufcast's uftpd
+    b="$B/uftpd"
+    session uftp4_server_encrypted "$R/uftp -Y aes256-gcm -h sha256 -e ecdh_ecdsa:prime256v1" \
+        "$b" "$b" "$b"
+    session uftp4_server_ccm384_client_auth \
+        "$R/uftp -Y aes128-ccm -h sha384 -e ecdh_ecdsa:secp384r1 -c" "$b" "$b" "$b"
+    session uftp4_server_ecdh_rsa "$R/uftp -Y aes128-gcm -h sha256 -e ecdh_rsa:secp521r1 -c" \
+        "$b" "$b" "$b"
+fi
 if [ "$ver" = 5 ]; then
     # encrypted, both ways: each program's defaults, then other algorithms
     session uftp5_server_encrypted "$R/uftp" "$B/uftpd" "$B/uftpd" "$R/uftpd"
