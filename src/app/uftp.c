@@ -16,6 +16,7 @@
 #include "app/filelist.h"
 #include "app/keys.h"
 #include "app/opt.h"
+#include "app/restart.h"
 #include "app/uftp_cli.h"
 #include "core/err.h"
 #include "core/msg.h"
@@ -37,6 +38,11 @@ struct sender {
     FILE *status;
     uint16_t port;
     uint32_t clients_ok_files;
+    char **operands; /* what the file list was built from (-i lines, operands, -F) */
+    size_t n_operands;
+    char **list_lines; /* -i's lines, owned */
+    size_t n_list_lines;
+    struct restart_info restart; /* -F */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -258,16 +264,21 @@ static int build_files(struct sender *s, char *err, size_t errlen)
         fo.base_dirs = (const char *const *)bases;
         fo.n_base = nb;
     }
-    if (s->o.list_file) {
+    if (s->o.restart_file) {
+        s->operands = s->restart.files;
+        s->n_operands = s->restart.n_files;
+    } else if (s->o.list_file) {
         if (filelist_read_lines(s->o.list_file, &lines, &nl) != 0) {
             snprintf(err, errlen, "-i %s: %s", s->o.list_file, strerror(errno));
             return -1;
         }
-        rc = filelist_build(&fo, lines, nl, &s->files);
-        filelist_free_lines(lines, nl);
+        s->operands = s->list_lines = lines;
+        s->n_operands = s->n_list_lines = nl;
     } else {
-        rc = filelist_build(&fo, s->o.files, (size_t)s->o.n_files, &s->files);
+        s->operands = s->o.files;
+        s->n_operands = (size_t)s->o.n_files;
     }
+    rc = filelist_build(&fo, s->operands, s->n_operands, &s->files);
     filelist_free_lines(excl, nx);
     free(bbuf);
     if (rc)
@@ -354,8 +365,12 @@ static int configure(struct sender *s, struct uft_server_cfg *cfg, char *err, si
                  "yet): add -Y none");
         return 1;
     }
-    if (getrandom(&gid, sizeof gid, 0) != sizeof gid)
+    if (s->o.restart_file) {
+        gid = s->restart.group_id; /* the same group, one instance later */
+        cfg->group_inst = (uint8_t)(s->restart.group_inst + 1);
+    } else if (getrandom(&gid, sizeof gid, 0) != sizeof gid) {
         return 1;
+    }
     cfg->version = s->o.protocol == 4 ? UFT_VER4 : UFT_VER5;
     cfg->keytype = (uint8_t)s->o.keytype;
     cfg->client_auth = s->o.keytype != UFT_KEY_NONE && s->o.client_auth;
@@ -374,6 +389,7 @@ static int configure(struct sender *s, struct uft_server_cfg *cfg, char *err, si
     cfg->max_nak_pct = (uint8_t)s->o.max_nak_pct;
     cfg->max_nak_cnt = (uint16_t)s->o.nak_max_count;
     cfg->quit_on_error = s->o.quit_on_error;
+    cfg->max_time_pct = (uint16_t)s->o.txweight;
     cfg->cc_type = (uint8_t)s->o.cc_type;
     cfg->cc_min_rate = s->o.cc_min_kbps * 1024 / 8;
     cfg->cc_init_rate = s->o.cc_init_kbps * 1024 / 8;
@@ -392,9 +408,10 @@ static int run(struct sender *s, struct uft_server *srv)
         struct uft_addr from;
         struct uft_tx tx;
         ssize_t n;
-        if (stop_signal) {
-            uft_log_printf(&s->log, 0, "Interrupted by signal %d", (int)stop_signal);
-            return 6;
+        if (stop_signal && !uft_server_done(srv, &code)) {
+            uft_log_printf(&s->log, 0, "Interrupted by signal %d, aborting all clients",
+                           (int)stop_signal);
+            uft_server_interrupt(srv, now);
         }
         while ((n = uft_server_pull(srv, now, buf, sizeof buf, &tx)) > 0) {
             struct uft_addr to;
@@ -424,6 +441,75 @@ static int run(struct sender *s, struct uft_server *srv)
             uft_server_feed(srv, uft_clock_now_ns(), buf, (size_t)n, &p);
         }
     }
+}
+
+/* -f: list every client that did not finish in the restart file, with
+ * the operands and the fingerprint it was expected to have, for -F. */
+static void save_restart(struct sender *s, const struct uft_server *srv,
+                         const struct uft_server_cfg *cfg)
+{
+    struct restart_info ri;
+    char path[64], err[512];
+    uint32_t id;
+    bool failed;
+    size_t i, k;
+    memset(&ri, 0, sizeof ri);
+    for (i = 0; uft_server_client(srv, i, &id, &failed); i++)
+        ri.n_hosts += failed;
+    if (!ri.n_hosts)
+        return;
+    ri.hosts = calloc(ri.n_hosts, sizeof *ri.hosts);
+    if (!ri.hosts) {
+        uft_log_printf(&s->log, 0, "Cannot write the restart file: out of memory");
+        return;
+    }
+    ri.n_hosts = 0;
+    for (i = 0; uft_server_client(srv, i, &id, &failed); i++) {
+        struct restart_host *h;
+        if (!failed)
+            continue;
+        h = &ri.hosts[ri.n_hosts++];
+        h->id = id;
+        for (k = 0; cfg->client_fps && k < cfg->n_clients; k++) {
+            static const uint8_t zero[20];
+            if (cfg->clients[k] == id && memcmp(cfg->client_fps + 20 * k, zero, 20) != 0) {
+                h->has_fp = true;
+                memcpy(h->fp, cfg->client_fps + 20 * k, 20);
+            }
+        }
+    }
+    ri.group_id = cfg->group_id;
+    ri.group_inst = cfg->group_inst;
+    ri.files = s->operands;
+    ri.n_files = s->n_operands;
+    if (restart_write(&ri, path, sizeof path, err, sizeof err) != 0)
+        uft_log_printf(&s->log, 0, "%s", err);
+    else
+        uft_log_printf(&s->log, 1, "Wrote restart file %s for %zu client(s); resume with -F %s",
+                       path, ri.n_hosts, path);
+    free(ri.hosts);
+}
+
+/* -F: the group, files and failed clients of an earlier session. */
+static int load_restart(struct sender *s, uint32_t **ids, uint8_t **fps, size_t *n, char *err,
+                        size_t errlen)
+{
+    size_t i;
+    if (restart_read(s->o.restart_file, &s->restart, err, errlen) != 0)
+        return -1;
+    *ids = calloc(s->restart.n_hosts, sizeof **ids);
+    *fps = calloc(s->restart.n_hosts, 20);
+    if (!*ids || !*fps) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (i = 0; i < s->restart.n_hosts; i++) {
+        (*ids)[i] = s->restart.hosts[i].id;
+        if (s->restart.hosts[i].has_fp)
+            memcpy(*fps + 20 * i, s->restart.hosts[i].fp, 20);
+    }
+    *n = s->restart.n_hosts;
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -460,6 +546,10 @@ int main(int argc, char **argv)
     if (s.o.status_file && !s.status)
         s.status = s.log.f;
     s.port = (uint16_t)s.o.port;
+    if (s.o.restart_file && load_restart(&s, &ids, &fps, &n_ids, err, sizeof err) != 0) {
+        fprintf(stderr, "uftp: -F: %s\n", err);
+        return 1;
+    }
     if (configure(&s, &cfg, err, sizeof err) || (rc = setup_net(&s, &cfg, err, sizeof err))) {
         fprintf(stderr, "uftp: %s\n", err);
         return rc ? rc : 1;
@@ -497,6 +587,8 @@ int main(int argc, char **argv)
     uft_log_printf(&s.log, 2, "ufcast uftp: %zu entries to send, server ID 0x%08X", s.files.n,
                    cfg.server_id);
     rc = run(&s, srv);
+    if (s.o.save_restart || s.o.restart_file)
+        save_restart(&s, srv, &cfg);
     uft_log_printf(&s.log, 2, "%s (exit %d)", rc == 0 ? "Group complete" : "Session ended", rc);
     uft_server_free(srv);
     uft_signkey_free(signkey);
@@ -508,5 +600,7 @@ int main(int argc, char **argv)
     free(ids);
     free(fps);
     filelist_free(&s.files);
+    filelist_free_lines(s.list_lines, s.n_list_lines);
+    restart_free(&s.restart);
     return rc;
 }

@@ -462,6 +462,18 @@ static void end_fileinfo(struct uft_server *s, uft_ts now)
         start_file(s, now);
 }
 
+/* -W: a file may take at most pct% of the time its size needs at the
+ * fixed rate (whole seconds, rounded down as UFTP does); 0 is no limit. */
+static uft_ts file_max_time(const struct uft_server *s, const struct uft_server_file *f)
+{
+    double secs;
+    if (!s->cfg.max_time_pct || s->cfg.cc_type != UFT_CC_NONE || s->cfg.rate <= 0 ||
+        f->ftype != UFT_FTYPE_REG)
+        return 0;
+    secs = (double)s->cfg.max_time_pct / 100 * ((double)f->size / (double)s->cfg.rate);
+    return secs >= 1.8e10 ? 0 : (uft_ts)secs * 1000000000u;
+}
+
 static void start_file(struct uft_server *s, uft_ts now)
 {
     const struct uft_server_file *f;
@@ -492,6 +504,7 @@ static void start_file(struct uft_server *s, uft_ts now)
     s->late_wait = false;
     s->round_at = now;
     s->file_start = now;
+    s->max_time = file_max_time(s, f);
     {
         struct uft_event ev = {.type = UFT_EV_FILE_START, .file_id = s->file_id};
         ev.text = f->name;
@@ -552,20 +565,26 @@ static void round_due(struct uft_server *s, uft_ts now)
     }
 }
 
+/* Abort every client still receiving the current file, each by name. */
+static void abort_active(struct uft_server *s, uft_ts now, const char *why)
+{
+    size_t i;
+    for (i = 0; i < s->n_dests; i++) {
+        struct dest *d = &s->dests[i];
+        if (d->state == D_ACTIVE || d->state == D_ACTIVE_NAK) {
+            queue_abort(s, d->id, NULL, why);
+            d->state = D_ABORT;
+            client_event(s, UFT_EV_CLIENT_ABORT, d, UFT_RESULT_ABORTED, why, now);
+        }
+    }
+}
+
 static void rewind_pass(struct uft_server *s, uft_ts now)
 {
     size_t i;
     s->rewind_at = 0;
     if (s->pass >= s->cfg.max_passes) {
-        for (i = 0; i < s->n_dests; i++) {
-            struct dest *d = &s->dests[i];
-            if (d->state == D_ACTIVE || d->state == D_ACTIVE_NAK) {
-                queue_abort(s, d->id, NULL, "Max passes exceeded");
-                d->state = D_ABORT;
-                client_event(s, UFT_EV_CLIENT_ABORT, d, UFT_RESULT_ABORTED, "Max passes exceeded",
-                             now);
-            }
-        }
+        abort_active(s, now, "Max passes exceeded");
         return;
     }
     s->pass++;
@@ -600,6 +619,12 @@ static void data_timers(struct uft_server *s, uft_ts now)
     if (s->cfg.cc_type == UFT_CC_TFMCC)
         uft_srv_cc_timers(s, now);
     if (all_done(s)) {
+        start_file(s, now);
+        return;
+    }
+    if (s->max_time && now - s->file_start > s->max_time) {
+        uft_srv_log(s, 1, "Maximum file transfer time exceeded");
+        abort_active(s, now, "Max file transfer time exceeded");
         start_file(s, now);
         return;
     }
@@ -795,6 +820,22 @@ static void on_abort(struct uft_server *s, struct dest *d, const struct uft_msg 
         if (!uft_srv_failed(&s->dests[i]))
             s->dests[i].state = D_ABORT;
     finish(s, UFT_EXIT_DROPPED);
+}
+
+void uft_server_interrupt(struct uft_server *s, uft_ts now)
+{
+    size_t i;
+    if (s->finished)
+        return;
+    queue_abort(s, 0, NULL, "Server quit, aborting all");
+    for (i = 0; i < s->n_dests; i++) {
+        struct dest *d = &s->dests[i];
+        if (!uft_srv_failed(d) && !d->final_done) {
+            d->state = D_ABORT;
+            client_event(s, UFT_EV_CLIENT_ABORT, d, UFT_RESULT_ABORTED, "Server quit", now);
+        }
+    }
+    finish(s, UFT_EXIT_INTERRUPTED);
 }
 
 /* Client authentication: a CLIENT_KEY (already opened with the client's
@@ -1047,6 +1088,15 @@ bool uft_server_done(const struct uft_server *s, int *exit_code)
     if (s->finished && exit_code)
         *exit_code = s->exit_code;
     return s->finished && s->n_aborts == 0;
+}
+
+bool uft_server_client(const struct uft_server *s, size_t i, uint32_t *id, bool *failed)
+{
+    if (i >= s->n_dests)
+        return false;
+    *id = s->dests[i].id;
+    *failed = uft_srv_failed(&s->dests[i]);
+    return true;
 }
 
 void uft_server_stats(const struct uft_server *s, struct uft_server_stats *st)

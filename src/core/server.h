@@ -4,9 +4,10 @@
  * end the completion exchange. It reads file data and reports progress
  * through callbacks; the caller owns sockets and clocks.
  *
- * Encryption is UFTP 5's (ephemeral ECDSA signing key, ECDH, AES-GCM or
- * CCM). Not yet here: client authentication, key files, UFTP 4
- * encryption, proxies, restart files.
+ * Encryption is UFTP 5's (ECDH, AES-GCM or CCM, an ECDSA or RSA signing
+ * key, optional client authentication). Not yet here: UFTP 4
+ * encryption, proxies. Restart files are the program's (app/restart.h);
+ * the session gives it the group instance and the failed clients.
  */
 #ifndef UFT_SERVER_H
 #define UFT_SERVER_H
@@ -39,6 +40,7 @@ struct uft_server_cfg {
     uint8_t max_nak_pct;  /* 0 with max_nak_cnt 0 = no limit (100) */
     uint16_t max_nak_cnt; /* 0 = 1 */
     bool quit_on_error;
+    uint16_t max_time_pct;     /* -W: % of size/rate a file may take (fixed rate); 0 = none */
     uint64_t wall_base_us;     /* wall-clock microseconds at now == 0 */
     uint8_t keytype;           /* UFT_KEY_NONE, or an AES-GCM/CCM type (UFTP 5 only) */
     uint8_t hashtype;          /* with a key type: UFT_HASH_SHA256/384/512 */
@@ -94,8 +96,19 @@ ssize_t uft_server_pull(struct uft_server *s, uft_ts now, uint8_t *buf, size_t c
 /* When pull next has something to send (UFT_NEVER once finished). */
 uft_ts uft_server_deadline(const struct uft_server *s);
 
+/* The user stopped the server (a signal): every client that has not
+ * finished the session is aborted ("Server quit, aborting all", sent by
+ * the next pulls) and counts as failed; the session ends with
+ * UFT_EXIT_INTERRUPTED. */
+void uft_server_interrupt(struct uft_server *s, uft_ts now);
+
 /* True once the session is over; *exit_code gets UFTP's exit code. */
 bool uft_server_done(const struct uft_server *s, int *exit_code);
+
+/* The i-th known client (0 <= i): false past the last. *failed: it
+ * never registered, was lost or aborted (UFTP's restart file lists
+ * these). */
+bool uft_server_client(const struct uft_server *s, size_t i, uint32_t *id, bool *failed);
 
 /* Counters for tests and status output. */
 struct uft_server_stats {

@@ -77,6 +77,7 @@ struct uft_server {
     bool end_of_pass;
     uint32_t pass;
     uft_ts next_data, rewind_at, done_at, file_start;
+    uft_ts max_time; /* -W limit for the current file, 0 = none */
     unsigned done_attempts;
     uint8_t *blockbuf;
 

@@ -79,6 +79,7 @@ typedef void (*uft_event_fn)(void *ctx, const struct uft_event *ev);
 enum uft_exit {
     UFT_EXIT_OK = 0,
     UFT_EXIT_PARAM = 1,
+    UFT_EXIT_INTERRUPTED = 6,
     UFT_EXIT_NO_REGISTER = 7,
     UFT_EXIT_NO_FILEINFO = 8,
     UFT_EXIT_DROPPED = 9,

@@ -146,6 +146,25 @@ static void b_slow(struct sim_cfg *c, struct expect *ex)
     ex->ok = 10;
 }
 
+/* -W 150: a file may take 1.5 times size/rate (20 MB at 10 MB/s: 3 s).
+ * The client behind a link at a fifth of the rate cannot make it and is
+ * aborted; the others finish, so the session still succeeds. */
+static void b_maxtime(struct sim_cfg *c, struct expect *ex)
+{
+    size_t i;
+    base(c, 5);
+    for (i = 0; i < 5; i++)
+        slow_links[i] = c->link;
+    slow_links[3].rate_bps = 2 * 1000 * 1000;
+    slow_links[3].queue_pkts = 64;
+    c->links = slow_links;
+    c->server.max_time_pct = 150;
+    c->files = one_file_20m;
+    c->n_files = 1;
+    ex->ok = 4;
+    ex->failed = 1;
+}
+
 static void b_reorder(struct sim_cfg *c, struct expect *ex)
 {
     base(c, 20);
@@ -253,6 +272,7 @@ static const struct scenario scenarios[] = {
     {"burst3", "3 clients, Gilbert-Elliott burst loss, 20 MB", b_burst3},
     {"vanish", "10 clients, one disappears mid-file", b_vanish},
     {"slow", "10 clients, one behind a link at a fifth of the rate", b_slow},
+    {"maxtime", "-W 150: the one client too slow to finish in time is aborted", b_maxtime},
     {"reorder", "20 clients, heavy reordering, 5% duplication, 2% loss", b_reorder},
     {"loss1000", "1,000 clients, 600 ms RTT, 5% loss, 50 MB", b_loss1000},
     {"big10k", "10,000 clients, 2% loss, 5 MB", b_big10k},
