@@ -522,7 +522,7 @@ int main(int argc, char **argv)
     struct uft_signkey *signkey = NULL;
     size_t n_ids = 0, i;
     uint8_t *fps = NULL;
-    char err[512], desc[160];
+    char err[512], desc[160] = "";
     int rc;
     memset(&s, 0, sizeof s);
     rc = uftp_cli_parse(argc, argv, &s.o, err, sizeof err);
