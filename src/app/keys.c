@@ -20,6 +20,30 @@ static void first_of(const char *list, char *out, size_t cap)
     out[n] = '\0';
 }
 
+int app_keyspec_parse(const char *spec, struct app_keyspec *ks)
+{
+    long bits;
+    memset(ks, 0, sizeof *ks);
+    if (strncmp(spec, "rsa:", 4) == 0 && opt_long(spec + 4, 1024, 3072, &bits) == 0)
+        ks->rsa_bits = (unsigned)bits;
+    else if (strcmp(spec, "ec:secp256r1") == 0 || strcmp(spec, "ec:prime256v1") == 0)
+        ks->curve = UFT_CURVE_P256;
+    else if (strcmp(spec, "ec:secp384r1") == 0)
+        ks->curve = UFT_CURVE_P384;
+    else if (strcmp(spec, "ec:secp521r1") == 0)
+        ks->curve = UFT_CURVE_P521;
+    else
+        return -1;
+    return 0;
+}
+
+int app_keyspec_new(const struct app_keyspec *ks, struct uft_signkey **out)
+{
+    if (ks->rsa_bits)
+        return uft_signkey_new_rsa(ks->rsa_bits, out);
+    return uft_signkey_new_ec(ks->curve, out);
+}
+
 int app_signing_key(const char *keyfile, const char *keygen, struct uft_signkey **key, char *desc,
                     size_t desclen, char *err, size_t errlen)
 {
@@ -31,15 +55,15 @@ int app_signing_key(const char *keyfile, const char *keygen, struct uft_signkey 
     if (keyfile)
         first_of(keyfile, file, sizeof file);
     if (keygen) {
-        long bits;
+        struct app_keyspec ks;
         first_of(keygen, gen, sizeof gen);
-        if (strncmp(gen, "rsa:", 4) == 0 && opt_long(gen + 4, 1024, 3072, &bits) == 0)
-            rc = uft_signkey_new_rsa((unsigned)bits, key);
-        else
-            rc = uft_signkey_new_ec(strstr(gen, "384")   ? UFT_CURVE_P384
-                                    : strstr(gen, "521") ? UFT_CURVE_P521
-                                                         : UFT_CURVE_P256,
-                                    key);
+        /* The option tables check -K; a spec that reaches here unchecked
+         * keeps the old lenient reading: an EC curve guessed from its digits. */
+        if (app_keyspec_parse(gen, &ks) != 0)
+            ks.curve = strstr(gen, "384")   ? UFT_CURVE_P384
+                       : strstr(gen, "521") ? UFT_CURVE_P521
+                                            : UFT_CURVE_P256;
+        rc = app_keyspec_new(&ks, key);
         if (rc) {
             snprintf(err, errlen, "-K %s: cannot make the key", gen);
             return 3;
