@@ -1,22 +1,76 @@
-/* UFTP-style log lines. */
+/*
+ * UFTP-style log lines, and rolling the log file over by size. The FILE
+ * stays the same object across a roll (freopen), so whoever holds it, such
+ * as a status output sent to the log (-F @LOG), keeps writing to the
+ * current file.
+ */
 #include "sys/log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/err.h"
 
 int uft_log_open(struct uft_log *l, const char *path, int level, bool timestamps)
 {
+    memset(l, 0, sizeof *l);
     l->level = level;
     l->timestamps = timestamps;
-    l->f = path ? fopen(path, "a") : stderr;
+    l->f = path ? fopen(path, "ae") : stderr;
     if (!l->f)
         return UFT_E_IO;
     setvbuf(l->f, NULL, _IOLBF, 0);
     return 0;
+}
+
+int uft_log_set_roll(struct uft_log *l, const char *path, uint64_t max_bytes, int keep,
+                     bool to_stderr)
+{
+    if (!l->f || l->f == stderr || !path || keep < 1 || strlen(path) + 8 > sizeof l->path)
+        return UFT_E_INVAL;
+    snprintf(l->path, sizeof l->path, "%s", path);
+    l->max_bytes = max_bytes;
+    l->keep = keep;
+    l->to_stderr = to_stderr;
+    if (to_stderr)
+        dup2(fileno(l->f), STDERR_FILENO);
+    return 0;
+}
+
+/* Roll when the file has grown past max_bytes. If the new file cannot be
+ * opened, freopen has closed the old one: logging stops rather than
+ * writing to an unknown place, and the failure goes to stderr. */
+static void maybe_roll(struct uft_log *l)
+{
+    char from[sizeof l->path + 24], to[sizeof l->path + 24];
+    struct stat sb;
+    int i;
+    if (!l->max_bytes || fstat(fileno(l->f), &sb) != 0 || (uint64_t)sb.st_size <= l->max_bytes)
+        return;
+    snprintf(to, sizeof to, "%s.%d", l->path, l->keep);
+    unlink(to);
+    for (i = l->keep - 1; i >= 1; i--) {
+        snprintf(from, sizeof from, "%s.%d", l->path, i);
+        snprintf(to, sizeof to, "%s.%d", l->path, i + 1);
+        rename(from, to);
+    }
+    snprintf(to, sizeof to, "%s.1", l->path);
+    rename(l->path, to);
+    if (!freopen(l->path, "ae", l->f)) {
+        int e = errno;
+        l->f = NULL;
+        fprintf(stderr, "cannot open log file %s after rolling it over: %s\n", l->path,
+                strerror(e));
+        return;
+    }
+    setvbuf(l->f, NULL, _IOLBF, 0);
+    if (l->to_stderr)
+        dup2(fileno(l->f), STDERR_FILENO);
 }
 
 static void stamp(FILE *f)
@@ -39,6 +93,7 @@ void uft_log_write(struct uft_log *l, int level, uint32_t group, uint8_t inst, u
     if (group)
         fprintf(l->f, "[%08X/%02X:%X]: ", group, inst, file);
     fprintf(l->f, "%s\n", text);
+    maybe_roll(l);
 }
 
 void uft_log_printf(struct uft_log *l, int level, const char *fmt, ...)
