@@ -2,10 +2,13 @@
  * uftpd: the UFTP client daemon. It listens on the public addresses,
  * answers servers through the core's client sessions, and stores files
  * through sys/store (names resolved beneath the destination, received
- * under a temporary name, renamed into place when complete).
+ * under a temporary name, renamed into place when complete; the session
+ * temp directory -T with its restart records, and backups -A). It runs
+ * the post-receive script (-s) when the store reports files in place.
  *
  * The loop: wait on the socket until the engine's next deadline, feed
- * every datagram, then send whatever the engine owes.
+ * every datagram, then send whatever the engine owes; reap finished
+ * scripts whenever SIGCHLD said one ended.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,13 +46,108 @@ struct daemon {
     uint32_t if_ipv4;
     uint16_t port;
     FILE *status;
+    bool status_to_log; /* -F @LOG: the log's FILE, which may roll over */
 };
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, child_exited;
 
 static void on_signal(int sig)
 {
     stop_signal = sig;
+}
+
+static void on_child(int sig)
+{
+    (void)sig;
+    child_exited = 1;
+}
+
+/* ---------- the post-receive script (-s) ---------- */
+
+/* In the child: no inherited descriptors, /dev/null for the standard
+ * ones (UFTP closes them), default signals, then the script itself. */
+static void exec_script(const char *path, char **argv)
+{
+    sigset_t none;
+    int fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+    }
+    close_range(3, ~0u, 0);
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGCHLD, SIG_DFL);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execv(path, argv);
+    _exit(127);
+}
+
+/* Run `script -I GGGGGGGG path...` without a shell; reaped in the loop. */
+static void run_script(struct daemon *d, uint32_t group, const char *const *paths, size_t n)
+{
+    char gid[16], **argv = calloc(n + 4, sizeof *argv);
+    size_t i;
+    pid_t pid;
+    if (!argv) {
+        uft_log_printf(&d->log, 0, "cannot run -s %s: out of memory", d->o.script);
+        return;
+    }
+    snprintf(gid, sizeof gid, "%08X", group);
+    argv[0] = (char *)d->o.script;
+    argv[1] = (char *)"-I";
+    argv[2] = gid;
+    for (i = 0; i < n; i++)
+        argv[3 + i] = (char *)paths[i];
+    pid = fork();
+    if (pid == 0)
+        exec_script(d->o.script, argv);
+    if (pid < 0)
+        uft_log_printf(&d->log, 0, "cannot run -s %s for group %08X: %s", d->o.script, group,
+                       strerror(errno));
+    else
+        uft_log_printf(&d->log, 3, "[%08X] running %s for %zu entries (pid %d)", group, d->o.script,
+                       n, (int)pid);
+    free(argv);
+}
+
+static void reap_children(struct daemon *d)
+{
+    int status;
+    pid_t pid;
+    if (!child_exited)
+        return;
+    child_exited = 0;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            continue;
+        if (WIFEXITED(status))
+            uft_log_printf(&d->log, 1, "script %s (pid %d) exited with status %d%s", d->o.script,
+                           (int)pid, WEXITSTATUS(status),
+                           WEXITSTATUS(status) == 127 ? ": check that it exists and is executable"
+                                                      : "");
+        else
+            uft_log_printf(&d->log, 1, "script %s (pid %d) ended by signal %d", d->o.script,
+                           (int)pid, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    }
+}
+
+/* The store put entries in place: log them and run the script. */
+static void on_placed(void *ctx, uint32_t group, const char *const *paths, size_t n)
+{
+    struct daemon *d = ctx;
+    size_t i;
+    for (i = 0; i < n; i++)
+        uft_log_printf(&d->log, 3, "[%08X] in place: %s", group, paths[i]);
+    if (d->o.script)
+        run_script(d, group, paths, n);
+}
+
+static void on_store_log(void *ctx, int level, const char *text)
+{
+    struct daemon *d = ctx;
+    uft_log_write(&d->log, level, 0, 0, 0, text);
 }
 
 /* ---------- storage callbacks ---------- */
@@ -64,13 +164,13 @@ static int st_begin(void *ctx, const struct uft_rx_file *f, void **handle, uint6
         *handle = sf;
         break;
     case UFT_FTYPE_DIR:
-        st = uft_store_mkdir(&d->store, f->name);
+        st = uft_store_mkdir(&d->store, f->group_id, f->name);
         break;
     case UFT_FTYPE_LINK:
-        st = uft_store_symlink(&d->store, f->name, f->link);
+        st = uft_store_symlink(&d->store, f->group_id, f->name, f->link);
         break;
     case UFT_FTYPE_DELETE:
-        st = uft_store_delete(&d->store, f->name);
+        st = uft_store_delete(&d->store, f->group_id, f->name);
         break;
     case UFT_FTYPE_FREESPACE:
         *free_bytes = uft_store_free(&d->store);
@@ -95,6 +195,12 @@ static int st_write(void *ctx, void *h, uint64_t off, const uint8_t *p, size_t l
     return rc;
 }
 
+static void st_have(void *ctx, void *h, uint32_t block_len, uint32_t blocks, uint8_t *have)
+{
+    struct daemon *d = ctx;
+    uft_store_file_have(&d->store, h, block_len, blocks, have);
+}
+
 static int st_end(void *ctx, void *h, bool commit)
 {
     struct daemon *d = ctx;
@@ -109,14 +215,17 @@ static int st_end(void *ctx, void *h, bool commit)
 static void status_line(struct daemon *d, const struct uft_event *ev)
 {
     static const char *words[] = {"copied", "skipped", "overwritten", "rejected"};
+    FILE *out = d->status_to_log ? d->log.f : d->status;
     time_t now = time(NULL);
     struct tm tm;
+    if (!out)
+        return;
     localtime_r(&now, &tm);
-    fprintf(d->status, "RESULT;%04d/%02d/%02d-%02d:%02d:%02d;%08X;%08X;%s;%lluKB;%s\n",
-            tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, 0u,
-            ev->group_id, ev->text ? ev->text : "", (unsigned long long)(ev->count / 1024),
+    fprintf(out, "RESULT;%04d/%02d/%02d-%02d:%02d:%02d;%08X;%08X;%s;%lluKB;%s\n", tm.tm_year + 1900,
+            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, 0u, ev->group_id,
+            ev->text ? ev->text : "", (unsigned long long)(ev->count / 1024),
             ev->status >= 0 && ev->status <= 3 ? words[ev->status] : "unknown");
-    fflush(d->status);
+    fflush(out);
 }
 
 static void on_event(void *ctx, const struct uft_event *ev)
@@ -150,7 +259,7 @@ static void on_event(void *ctx, const struct uft_event *ev)
             uft_udp_leave(d->fd, &g, d->ifindex, d->if_ipv4);
         break;
     case UFT_EV_FILE_RESULT:
-        if (d->status)
+        if (d->status || d->status_to_log)
             status_line(d, ev);
         snprintf(line, sizeof line, "File %u %s", ev->file_id,
                  ev->status == UFT_COMP_REJECTED  ? "rejected"
@@ -162,6 +271,7 @@ static void on_event(void *ctx, const struct uft_event *ev)
         snprintf(line, sizeof line, "Session %s%s%s", ev->status ? "failed" : "complete",
                  ev->text ? ": " : "", ev->text ? ev->text : "");
         uft_log_write(&d->log, ev->status ? 1 : 2, ev->group_id, 0, 0, line);
+        uft_store_session_end(&d->store, ev->group_id, ev->status == 0);
         break;
     default:
         break;
@@ -223,6 +333,7 @@ static int run(struct daemon *d)
         struct uft_tx tx;
         ssize_t n;
         int timeout_ms;
+        reap_children(d);
         if (stop_signal && !shutting) {
             uft_log_printf(&d->log, 1, "Exiting on signal %d", (int)stop_signal);
             uft_client_shutdown(d->client, now);
@@ -262,13 +373,67 @@ static int daemonize(struct daemon *d)
         return 5;
     if (d->o.pidfile) {
         FILE *p = fopen(d->o.pidfile, "w");
-        if (!p)
+        if (!p) {
+            uft_log_printf(&d->log, 0, "cannot write pid file %s: %s", d->o.pidfile,
+                           strerror(errno));
             return 1;
+        }
         fprintf(p, "%d\n", (int)getpid());
         fclose(p);
     }
-    freopen("/dev/null", "r", stdin);
-    freopen("/dev/null", "w", stdout);
+    if (!freopen("/dev/null", "r", stdin) || !freopen("/dev/null", "w", stdout))
+        return 5;
+    /* stderr follows the log file, across roll-overs (-g/-n) too */
+    uft_log_set_roll(&d->log, d->o.logfile,
+                     d->o.log_max_mb > 0 ? (uint64_t)d->o.log_max_mb * 1000000u : 0,
+                     (int)d->o.log_count, true);
+    return 0;
+}
+
+/* Signals, and the priority (-N), once the process is the daemon. */
+static void settle(struct daemon *d)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_child;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sa, NULL);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    if (d->o.nice && setpriority(PRIO_PROCESS, 0, (int)d->o.nice) != 0)
+        uft_log_printf(&d->log, 1, "cannot set priority -N %ld: %s; running at priority %d",
+                       d->o.nice, strerror(errno), getpriority(PRIO_PROCESS, 0));
+}
+
+/* The log (-L, -x), the status output (-F) and the store (-D, -T, -A). */
+static int open_outputs(struct daemon *d)
+{
+    struct uft_store_cfg sc;
+    if (uft_log_open(&d->log, d->o.foreground ? NULL : d->o.logfile, (int)d->o.log_level, true)) {
+        fprintf(stderr, "uftpd: cannot open log file %s: %s\n", d->o.logfile, strerror(errno));
+        return 4;
+    }
+    d->status_to_log = d->o.status_file && strcmp(d->o.status_file, "@LOG") == 0;
+    if (d->o.status_file && !d->status_to_log && !(d->status = fopen(d->o.status_file, "ae"))) {
+        fprintf(stderr, "uftpd: -F %s: %s\n", d->o.status_file, strerror(errno));
+        return 1;
+    }
+    memset(&sc, 0, sizeof sc);
+    sc.dirs = d->o.dest;
+    sc.n_dirs = d->o.n_dest;
+    sc.backups = d->o.backup;
+    sc.n_backups = d->o.n_backup;
+    sc.temp_dir = d->o.temp_dir;
+    sc.move_each = d->o.move_each;
+    sc.placed = on_placed;
+    sc.log = on_store_log;
+    sc.ctx = d;
+    if (uft_store_open_cfg(&d->store, &sc) != 0) {
+        fprintf(stderr, "uftpd: %s\n", d->store.last_error);
+        return 1;
+    }
     return 0;
 }
 
@@ -290,21 +455,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "uftpd: %s\n", err);
         return 1;
     }
-    if (uft_log_open(&d.log, d.o.foreground ? NULL : d.o.logfile, (int)d.o.log_level, true)) {
-        fprintf(stderr, "uftpd: cannot open log file %s: %s\n", d.o.logfile, strerror(errno));
-        return 4;
-    }
-    if (d.o.status_file && strcmp(d.o.status_file, "@LOG") != 0 &&
-        !(d.status = fopen(d.o.status_file, "a"))) {
-        fprintf(stderr, "uftpd: -F %s: %s\n", d.o.status_file, strerror(errno));
-        return 1;
-    }
-    if (d.o.status_file && !d.status)
-        d.status = d.log.f;
-    if (uft_store_open(&d.store, d.o.dest, d.o.n_dest) != 0) {
-        fprintf(stderr, "uftpd: -D: %s\n", d.store.last_error);
-        return 1;
-    }
+    if ((rc = open_outputs(&d)) != 0)
+        return rc;
     d.port = (uint16_t)d.o.port;
     if (setup_socket(&d, err, sizeof err) != 0) {
         fprintf(stderr, "uftpd: %s\n", err);
@@ -327,6 +479,7 @@ int main(int argc, char **argv)
     ops.file_begin = st_begin;
     ops.file_write = st_write;
     ops.file_end = st_end;
+    ops.file_have = st_have;
     ops.crypto = uft_crypto_ops();
     if (uft_client_create(&cfg, &ops, &d.client) != 0) {
         fprintf(stderr, "uftpd: out of memory\n");
@@ -334,14 +487,14 @@ int main(int argc, char **argv)
     }
     if (!d.o.foreground && (rc = daemonize(&d)) != 0)
         return rc;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGPIPE, SIG_IGN);
+    settle(&d);
     uft_log_printf(&d.log, 2, "ufcast uftpd listening on port %u as client 0x%08X", d.port,
                    cfg.client_id);
     rc = run(&d);
     uft_client_free(d.client);
     uft_signkey_free(signkey);
     uft_store_close(&d.store);
+    if (d.status)
+        fclose(d.status);
     return rc;
 }
