@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "app/filelist.h"
+#include "app/hostlist.h"
 #include "app/keys.h"
 #include "app/opt.h"
 #include "app/restart.h"
@@ -162,81 +163,6 @@ static int private_addr(const char *spec, char *out, size_t cap)
     }
     out[k] = '\0';
     return 0;
-}
-
-/* -H: hex IDs (0x optional) or IPv4 names; @file holds "ID[|fingerprint]"
- * lines. *fps gets 20 bytes per ID (all zero: no fingerprint given). */
-static int parse_hosts(const char *spec, uint32_t **ids, uint8_t **fps, size_t *n, char *err,
-                       size_t errlen)
-{
-    char **lines = NULL, *buf = NULL, *tok, *save = NULL;
-    size_t nl = 0, i, cap = 0;
-    int rc = 0;
-    *ids = NULL;
-    *fps = NULL;
-    *n = 0;
-    if (spec[0] == '@') {
-        if (filelist_read_lines(spec + 1, &lines, &nl) != 0) {
-            snprintf(err, errlen, "-H %s: %s", spec, strerror(errno));
-            return -1;
-        }
-    } else {
-        buf = strdup(spec);
-        for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            char **nv = realloc(lines, (nl + 1) * sizeof *nv);
-            if (!nv)
-                break;
-            lines = nv;
-            lines[nl++] = strdup(tok);
-        }
-    }
-    for (i = 0; i < nl; i++) {
-        char *p = lines[i], *end, *fptext = NULL;
-        unsigned char fp[20] = {0};
-        unsigned long id;
-        struct uft_addr a;
-        p += strspn(p, " \t");
-        p[strcspn(p, "#\r")] = '\0';
-        if (!p[0])
-            continue;
-        if (strchr(p, '|')) {
-            fptext = strchr(p, '|') + 1;
-            *strchr(p, '|') = '\0';
-        }
-        p[strcspn(p, " \t")] = '\0';
-        if (fptext && app_parse_fingerprint(fptext, fp) != 0) {
-            snprintf(err, errlen, "-H: '%s': the fingerprint must be 20 hex pairs joined by ':'",
-                     fptext);
-            rc = -1;
-            break;
-        }
-        id = strtoul(p, &end, 16);
-        if (*end || !*p) {
-            if (uft_udp_resolve(p, 0, AF_INET, &a) != 0) {
-                snprintf(err, errlen, "-H: '%s' is neither a hex ID nor an IPv4 host", p);
-                rc = -1;
-                break;
-            }
-            id = ntohl(((struct sockaddr_in *)&a.ss)->sin_addr.s_addr);
-        }
-        if (*n == cap) {
-            uint32_t *nv = realloc(*ids, (cap ? 2 * cap : 64) * sizeof *nv);
-            uint8_t *nf = nv ? realloc(*fps, (cap ? 2 * cap : 64) * 20) : NULL;
-            if (nv)
-                *ids = nv;
-            if (!nf) {
-                rc = -1;
-                break;
-            }
-            *fps = nf;
-            cap = cap ? 2 * cap : 64;
-        }
-        memcpy(*fps + *n * 20, fp, 20);
-        (*ids)[(*n)++] = (uint32_t)id;
-    }
-    filelist_free_lines(lines, nl);
-    free(buf);
-    return rc;
 }
 
 static int build_files(struct sender *s, char *err, size_t errlen)
@@ -562,7 +488,7 @@ int main(int argc, char **argv)
     if (desc[0])
         uft_log_printf(&s.log, 2, "Loaded signing key: %s", desc);
     cfg.signkey = signkey;
-    if (s.o.hosts && parse_hosts(s.o.hosts, &ids, &fps, &n_ids, err, sizeof err) != 0) {
+    if (s.o.hosts && hostlist_parse_clients(s.o.hosts, &ids, &fps, &n_ids, err, sizeof err) != 0) {
         fprintf(stderr, "uftp: %s\n", err);
         return 1;
     }

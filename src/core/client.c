@@ -130,11 +130,21 @@ static bool zero_addr(const uint8_t *a, size_t n)
     return true;
 }
 
+static const struct uft_server_entry *find_server(const struct uft_client *c, uint32_t id)
+{
+    size_t i;
+    for (i = 0; i < c->cfg.n_servers; i++)
+        if (c->cfg.servers[i].server_id == id)
+            return &c->cfg.servers[i];
+    return NULL;
+}
+
 static void on_announce(struct uft_client *c, const struct uft_msg *m, const uint8_t *pkt,
                         size_t len, const struct uft_peer *from, uft_ts now)
 {
     const struct uft_announce *a = &m->u.announce;
     struct csession *s = find_session(c, m->hdr.group_id, m->hdr.group_inst);
+    const struct uft_server_entry *srv = NULL;
     unsigned i;
     if (s) {
         s->last_rx = now;
@@ -144,6 +154,12 @@ static void on_announce(struct uft_client *c, const struct uft_msg *m, const uin
         return; /* a closed group without us */
     if (c->cfg.encrypted_only && !a->has_enc)
         return;
+    if (c->cfg.n_servers && !(srv = find_server(c, m->hdr.src_id))) {
+        clog_(c, NULL, 1, "Rejecting ANNOUNCE from %08X: server not in server list", m->hdr.src_id);
+        queue_abort(c, m->hdr.version, m->hdr.group_id, m->hdr.group_inst, from,
+                    "Server not in server list");
+        return;
+    }
     for (i = 0; i < c->cfg.max_sessions && c->sess[i].phase != C_FREE; i++)
         ;
     if (i == c->cfg.max_sessions) {
@@ -169,7 +185,7 @@ static void on_announce(struct uft_client *c, const struct uft_msg *m, const uin
     s->echo_rx = now;
     if (a->has_enc) {
         const char *why = NULL;
-        if (uft_csec_announce(c, s, m, pkt, len, &why) != 0) {
+        if (uft_csec_announce(c, s, m, pkt, len, srv && srv->has_fp ? srv->fp : NULL, &why) != 0) {
             clog_(c, s, 1, "Refusing encrypted session %08X: %s", s->group_id,
                   why ? why : "key exchange failed");
             queue_abort(c, m->hdr.version, m->hdr.group_id, m->hdr.group_inst, from,

@@ -21,8 +21,21 @@
 
 struct uft_client;
 
+/* One line of uftpd's server list (-S). */
+struct uft_server_entry {
+    uint32_t server_id;
+    uint32_t proxy_id; /* 0: the server is reached directly */
+    bool has_fp;
+    uint8_t fp[20]; /* SHA-1 of the server's signing key blob */
+};
+
 struct uft_client_cfg {
     uint32_t client_id;
+    /* -S: when n_servers > 0, only these servers are answered; another
+     * gets ABORT "Server not in server list". With has_fp, an encrypted
+     * session's signing key must have that fingerprint. Borrowed. */
+    const struct uft_server_entry *servers;
+    size_t n_servers;
     unsigned max_sessions; /* 0 = 100, as UFTP */
     bool encrypted_only;   /* -E: ignore unencrypted sessions */
     void *signkey;         /* for client authentication (-k); borrowed. NULL: an

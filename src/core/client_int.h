@@ -98,10 +98,12 @@ struct uft_client {
 };
 
 /* Encryption glue (client_sec.c). */
-/* An encrypted ANNOUNCE: verify it and prepare our key share. 0, or a
- * negative uft_err with *why set (the session is refused). */
+/* An encrypted ANNOUNCE: verify it (and, when want_fp is not NULL, that
+ * the server's signing key has that SHA-1 fingerprint) and prepare our
+ * key share. 0, or a negative uft_err with *why set (the session is
+ * refused). */
 int uft_csec_announce(struct uft_client *c, struct csession *s, const struct uft_msg *m,
-                      const uint8_t *pkt, size_t len, const char **why);
+                      const uint8_t *pkt, size_t len, const uint8_t *want_fp, const char **why);
 /* Client authentication: whether this session sends CLIENT_KEY, and the
  * sealed CLIENT_KEY datagram (header fields from hdr). */
 bool uft_csec_wants_client_key(const struct csession *s);

@@ -280,7 +280,7 @@ ssize_t uft_csec_client_key(struct uft_client *c, struct csession *s, const stru
 }
 
 int uft_csec_announce(struct uft_client *c, struct csession *s, const struct uft_msg *m,
-                      const uint8_t *pkt, size_t len, const char **why)
+                      const uint8_t *pkt, size_t len, const uint8_t *want_fp, const char **why)
 {
     const struct uft_ext_enc_info *e = &m->u.announce.enc;
     struct uft_csec *x;
@@ -303,6 +303,14 @@ int uft_csec_announce(struct uft_client *c, struct csession *s, const struct uft
         dhb.type != UFT_BLOB_EC) {
         *why = "Unsupported encryption parameters";
         return UFT_E_VALUE;
+    }
+    if (want_fp) {
+        uint8_t fp[20];
+        if (ops(c)->hash(UFT_HASH_SHA1, e->keyblob.p, e->keyblob.len, fp) != 0 ||
+            memcmp(fp, want_fp, sizeof fp) != 0) {
+            *why = "Failed to verify server key fingerprint";
+            return UFT_E_AUTH;
+        }
     }
     if ((e->flags & UFT_ENC_CLIENT_AUTH) && !c->signkey) {
         /* UFTP's default without -k: an ephemeral ECDSA P-256 key */

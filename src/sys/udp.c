@@ -207,6 +207,39 @@ int uft_udp_leave(int fd, const struct uft_addr *group, unsigned ifindex, uint32
     return membership(fd, group, ifindex, if_ipv4, false);
 }
 
+int uft_udp_join_source(int fd, const struct uft_addr *group, const struct uft_addr *source,
+                        unsigned ifindex, bool join)
+{
+    struct group_source_req r;
+    int level = group->ss.ss_family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+    if (group->ss.ss_family != source->ss.ss_family) {
+        errno = EAFNOSUPPORT;
+        return UFT_E_IO;
+    }
+    memset(&r, 0, sizeof r);
+    r.gsr_interface = ifindex;
+    memcpy(&r.gsr_group, &group->ss, group->len);
+    memcpy(&r.gsr_source, &source->ss, source->len);
+    return setsockopt(fd, level, join ? MCAST_JOIN_SOURCE_GROUP : MCAST_LEAVE_SOURCE_GROUP, &r,
+                      sizeof r) == 0
+               ? 0
+               : UFT_E_IO;
+}
+
+bool uft_udp_is_ssm(const struct uft_addr *a)
+{
+    if (a->ss.ss_family == AF_INET) {
+        const uint8_t *b = (const uint8_t *)&((const struct sockaddr_in *)&a->ss)->sin_addr;
+        return b[0] == 232;
+    }
+    if (a->ss.ss_family == AF_INET6) {
+        const uint8_t *b = ((const struct sockaddr_in6 *)&a->ss)->sin6_addr.s6_addr;
+        /* UFTP takes any ff with the P or T flag (ff1x, ff2x, ff3x) */
+        return b[0] == 0xff && (b[1] & 0x30) != 0;
+    }
+    return false;
+}
+
 /* A dual-stack socket sends to IPv4 as a v4-mapped IPv6 address. */
 static void mapped(int fd, const struct uft_addr *to, struct uft_addr *out)
 {

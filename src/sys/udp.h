@@ -57,6 +57,16 @@ int uft_udp_open(const struct uft_udp_opts *o);
 int uft_udp_join(int fd, const struct uft_addr *group, unsigned ifindex, uint32_t if_ipv4);
 int uft_udp_leave(int fd, const struct uft_addr *group, unsigned ifindex, uint32_t if_ipv4);
 
+/* Source-specific multicast: join / leave (source, group) on an
+ * interface (0 = default). Both addresses of one family. 0 or UFT_E_IO
+ * with errno. */
+int uft_udp_join_source(int fd, const struct uft_addr *group, const struct uft_addr *source,
+                        unsigned ifindex, bool join);
+
+/* A source-specific multicast address as UFTP tests it: 232.0.0.0/8, or
+ * an IPv6 multicast address with the P or T flag set. */
+bool uft_udp_is_ssm(const struct uft_addr *a);
+
 /* Send one datagram. 0, or UFT_E_IO with errno. */
 int uft_udp_send(int fd, const void *buf, size_t len, const struct uft_addr *to);
 
