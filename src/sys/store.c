@@ -354,15 +354,27 @@ static int decide(struct uft_store *st, struct uft_store_file *f, bool sync, boo
     return status;
 }
 
+/* Where f is received, for messages: a path the user can look at. */
+static const char *where(const struct uft_store *st, const struct uft_store_file *f, char *buf,
+                         size_t cap)
+{
+    if (f->sess->dir_fd >= 0)
+        snprintf(buf, cap, "%s/_group_%08X/%s", st->temp_dir, f->sess->group, f->rel);
+    else
+        snprintf(buf, cap, "%s/%s", st->dir[f->root], f->rel);
+    return buf;
+}
+
 static int open_temp(struct uft_store *st, struct uft_store_file *f, uint32_t group)
 {
     struct statvfs vfs;
+    char w[1024];
     int e;
     if (fstatvfs(f->dir_fd, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < f->size)
         return uft_store_fail(st, UFT_E_IO, ENOSPC,
                               "not enough disk space for %s (%llu bytes); free some space "
-                              "where it is received",
-                              f->name, (unsigned long long)f->size);
+                              "on that file system",
+                              where(st, f, w, sizeof w), (unsigned long long)f->size);
     /* UFTP's own temporary name: <name>.~uftp-GGGGGGGG-FFFF */
     snprintf(f->tmp_name, sizeof f->tmp_name, "%s.~uftp-%08X-%04X", f->final_name, group,
              f->tmp_fid);
@@ -371,7 +383,8 @@ static int open_temp(struct uft_store *st, struct uft_store_file *f, uint32_t gr
         openat(f->dir_fd, f->tmp_name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (f->fd < 0) {
         e = errno;
-        return uft_store_fail(st, UFT_E_IO, e, "cannot create %s: %s%s", f->name, strerror(e),
+        return uft_store_fail(st, UFT_E_IO, e, "cannot create %s.~uftp-%08X-%04X: %s%s",
+                              where(st, f, w, sizeof w), group, f->tmp_fid, strerror(e),
                               uft_store_hint(e));
     }
     return 0;
@@ -422,6 +435,7 @@ int uft_store_begin(struct uft_store *st, const char *name, uint64_t size, int64
         return refuse(st);
     }
     s->cur = f;
+    s->open_files++;
     *out = f;
     return status;
 }
@@ -482,8 +496,10 @@ int uft_store_write(struct uft_store *st, struct uft_store_file *f, uint64_t off
 {
     uint64_t at = off;
     size_t left = len;
+    char w[1024];
     if (f->fd < 0)
-        return uft_store_fail(st, UFT_E_IO, EBADF, "cannot write %s: not open", f->name);
+        return uft_store_fail(st, UFT_E_IO, EBADF, "cannot write %s: not open",
+                              where(st, f, w, sizeof w));
     while (left > 0) {
         ssize_t n = pwrite(f->fd, data, left, (off_t)at);
         int e = errno;
@@ -491,7 +507,7 @@ int uft_store_write(struct uft_store *st, struct uft_store_file *f, uint64_t off
             continue;
         if (n <= 0)
             return uft_store_fail(st, e == ENOSPC ? UFT_E_NOSPACE : UFT_E_IO, n < 0 ? e : EIO,
-                                  "cannot write %s: %s%s", f->name,
+                                  "cannot write %s: %s%s", where(st, f, w, sizeof w),
                                   n < 0 ? strerror(e) : "short write", uft_store_hint(e));
         data += n;
         left -= (size_t)n;
@@ -508,14 +524,14 @@ int uft_store_write(struct uft_store *st, struct uft_store_file *f, uint64_t off
 static int commit_file(struct uft_store *st, struct uft_store_file *f)
 {
     struct timespec ts[2] = {{f->mtime, 0}, {f->mtime, 0}};
-    char base[256];
+    char base[256], w[1024];
     int dir = f->dir_fd, rc = 0, e;
     bool into_dest = f->sess->dir_fd < 0 || st->move_each;
     if (ftruncate(f->fd, (off_t)f->size) != 0 || futimens(f->fd, ts) != 0 || close(f->fd) != 0) {
         e = errno;
         f->fd = -1;
-        return uft_store_fail(st, UFT_E_IO, e, "cannot finish %s: %s%s", f->name, strerror(e),
-                              uft_store_hint(e));
+        return uft_store_fail(st, UFT_E_IO, e, "cannot finish %s: %s%s", where(st, f, w, sizeof w),
+                              strerror(e), uft_store_hint(e));
     }
     f->fd = -1;
     if (f->sess->dir_fd >= 0 && st->move_each &&
@@ -525,9 +541,15 @@ static int commit_file(struct uft_store *st, struct uft_store_file *f)
     if (into_dest)
         rc = uft_store_backup(st, f->sess, f->root, f->rel, dir, f->final_name, false);
     if (rc == 0 && renameat(f->dir_fd, f->tmp_name, dir, f->final_name) != 0) {
+        char to[1024];
         e = errno;
+        if (into_dest)
+            snprintf(to, sizeof to, "%s/%s", st->dir[f->root], f->rel);
+        else
+            where(st, f, to, sizeof to);
         rc = uft_store_fail(
-            st, UFT_E_IO, e, "cannot move %s into place: %s%s", f->name, strerror(e),
+            st, UFT_E_IO, e, "cannot move %s.~uftp-%08X-%04X into place as %s: %s%s",
+            where(st, f, w, sizeof w), f->sess->group, f->tmp_fid, to, strerror(e),
             e == EISDIR ? "; a directory of that name is in the way" : uft_store_hint(e));
     }
     if (dir != f->dir_fd)
@@ -586,6 +608,7 @@ int uft_store_end(struct uft_store *st, struct uft_store_file *f, bool commit)
     int rc = 0;
     if (f->sess->cur == f)
         f->sess->cur = NULL;
+    f->sess->open_files--;
     if (f->complete) {
         free_file(f);
         return 0;

@@ -126,7 +126,10 @@ int uft_store_delete(struct uft_store *st, uint32_t group, const char *name);
 /* The session of group has ended (ok: completed). With -T: on success its
  * files are moved to the destination and its directory and restart record
  * removed; on failure the partial files stay and the restart record is
- * written. Problems go to the log callback. Unknown groups are ignored. */
+ * written. While a file of the group is still open (another instance of
+ * it, such as a restart that began before this one timed out), only the
+ * record is written and the last instance to end does the rest. Problems
+ * go to the log callback. Unknown groups are ignored. */
 void uft_store_session_end(struct uft_store *st, uint32_t group, bool ok);
 
 /* Free bytes where relative names go. */

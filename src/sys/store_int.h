@@ -37,6 +37,7 @@ struct uft_store_sess {
     struct store_entry *ent;    /* -T: files a restart can reuse */
     size_t n_ent, cap_ent;      /* used and allocated entries */
     struct uft_store_file *cur; /* the file being received, for the periodic record */
+    unsigned open_files;        /* handles out; two instances of a group can overlap */
     uint64_t record_at_ns;      /* monotonic time of the last record written */
 };
 

@@ -611,6 +611,13 @@ void uft_store_session_end(struct uft_store *st, uint32_t group, bool ok)
     char name[32];
     if (!s)
         return;
+    if (s->open_files > 0) {
+        /* another instance of the group (a restart that began before this
+         * one timed out) still receives: it finishes the session */
+        if (!ok)
+            uft_store_record_refresh(st, s, true);
+        return;
+    }
     if (s->dir_fd >= 0 && ok) {
         finish(st, s);
     } else if (s->dir_fd >= 0) {

@@ -686,6 +686,40 @@ static void test_restart_bad_record(void **state)
     uft_store_close(&st);
 }
 
+static void test_restart_overlapping_instances(void **state)
+{
+    char d[128], t[128];
+    const char *dirs[1] = {d};
+    struct uft_store st;
+    struct uft_store_file *old, *cur;
+    struct seen sn;
+    uint8_t have[2] = {0, 0};
+    (void)state;
+    memset(&sn, 0, sizeof sn);
+    sub_dir(d, sizeof d, "o_dest");
+    sub_dir(t, sizeof t, "o_temp");
+    open_temp_store(&st, dirs, t, false, &sn, 0);
+    /* instance 0 is stuck mid-file when instance 1 of the group begins */
+    assert_int_equal(uft_store_begin(&st, "a.bin", 8, 0, 0x55, 1, false, false, &old),
+                     UFT_COMP_NORMAL);
+    uft_store_file_have(&st, old, 4, 2, have);
+    assert_int_equal(uft_store_write(&st, old, 0, (const uint8_t *)"AAAA", 4), 0);
+    assert_int_equal(uft_store_begin(&st, "b.bin", 2, 0, 0x55, 1, false, false, &cur),
+                     UFT_COMP_NORMAL);
+    /* instance 0 times out: its partial is recorded, nothing is freed */
+    assert_int_equal(uft_store_end(&st, old, false), 0);
+    uft_store_session_end(&st, 0x55, false);
+    assert_true(exists(t, "_group_00000055_restart"));
+    assert_int_equal(uft_store_write(&st, cur, 0, (const uint8_t *)"bb", 2), 0);
+    assert_int_equal(uft_store_end(&st, cur, true), 0);
+    uft_store_session_end(&st, 0x55, true);
+    assert_true(file_is(d, "b.bin", "bb", 2));
+    assert_false(exists(d, "a.bin"));
+    assert_int_equal(count_entries(d), 1);
+    assert_int_equal(count_entries(t), 0);
+    uft_store_close(&st);
+}
+
 /* ---------- rolling the log (-g/-n) ---------- */
 
 static void test_log_roll(void **state)
@@ -732,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_restart_resume),
         cmocka_unit_test(test_restart_after_kill),
         cmocka_unit_test(test_restart_bad_record),
+        cmocka_unit_test(test_restart_overlapping_instances),
         cmocka_unit_test(test_log_roll),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
