@@ -41,6 +41,14 @@ struct uft_crypto_ops {
     /* UFTP 4: AES-CBC decryption with PKCS#7 padding (the KEYINFO group master) */
     int (*cbc_decrypt)(const uint8_t *key, size_t key_len, const uint8_t *iv, const uint8_t *in,
                        size_t len, uint8_t *out, size_t *out_len);
+    /* UFTP 4 (the server): AES-CBC encryption with PKCS#7 padding, to wrap
+     * the group master and to seal with a CBC key type; out holds len + 16 */
+    int (*cbc_encrypt)(const uint8_t *key, size_t key_len, const uint8_t *iv, const uint8_t *in,
+                       size_t len, uint8_t *out, size_t *out_len);
+    /* UFTP 4's RSA key exchange (the server): the premaster a client
+     * encrypted to our RSA signing key */
+    int (*rsa_decrypt)(const void *key, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+                       size_t *out_len);
 };
 
 #endif

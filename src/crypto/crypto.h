@@ -88,12 +88,29 @@ int uft_crypto_seal(uint8_t keytype, const uint8_t *key, const uint8_t *nonce, c
 int uft_crypto_open(uint8_t keytype, const uint8_t *key, const uint8_t *nonce, const uint8_t *aad,
                     size_t aad_len, const uint8_t *in, size_t len, uint8_t *out);
 
-/* AES-CBC (128 or 256 by key_len) decryption with PKCS#7 padding, as
- * UFTP 4 wraps the group master in KEYINFO. out needs len bytes. */
+/* AES-CBC (128 or 256 by key_len) with PKCS#7 padding, as UFTP 4 wraps
+ * the group master in KEYINFO and seals messages with its CBC key types.
+ * Decrypt: len a non-zero multiple of 16, out needs len bytes, UFT_E_AUTH
+ * when the padding is wrong. Encrypt: out needs len + 16 bytes (at most;
+ * *out_len gets the padded length). */
 int uft_crypto_cbc_decrypt(const uint8_t *key, size_t key_len, const uint8_t *iv, const uint8_t *in,
                            size_t len, uint8_t *out, size_t *out_len);
+int uft_crypto_cbc_encrypt(const uint8_t *key, size_t key_len, const uint8_t *iv, const uint8_t *in,
+                           size_t len, uint8_t *out, size_t *out_len);
 
-/* Key length of a symmetric key type (16 or 32; 0 when unknown). */
+/* UFTP 4's RSA key exchange: the client encrypts its premaster to the
+ * server's RSA key (a UFTP blob), the server decrypts it with its signing
+ * key. OAEP with SHA-1 for moduli of 768 bits and more, PKCS#1 v1.5 below,
+ * as UFTP 4 does. Encrypt writes the modulus size (cap at least that);
+ * decrypt UFT_E_AUTH when the padding does not check, UFT_E_VALUE for an
+ * EC key, UFT_E_NOSPACE when the plaintext exceeds cap. */
+int uft_crypto_rsa_encrypt(const uint8_t *keyblob, size_t blob_len, const uint8_t *in, size_t len,
+                           uint8_t *out, size_t cap, size_t *out_len);
+int uft_crypto_rsa_decrypt(const struct uft_signkey *k, const uint8_t *in, size_t len, uint8_t *out,
+                           size_t cap, size_t *out_len);
+
+/* Key length of a symmetric key type, AEAD or v4's CBC (16 or 32; 0 when
+ * unknown). */
 size_t uft_crypto_key_len(uint8_t keytype);
 
 #endif

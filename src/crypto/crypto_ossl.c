@@ -329,9 +329,11 @@ out:
 size_t uft_crypto_key_len(uint8_t keytype)
 {
     switch (keytype) {
+    case UFT_KEY_AES128_CBC:
     case UFT_KEY_AES128_GCM:
     case UFT_KEY_AES128_CCM:
         return 16;
+    case UFT_KEY_AES256_CBC:
     case UFT_KEY_AES256_GCM:
     case UFT_KEY_AES256_CCM:
         return 32;
@@ -405,12 +407,15 @@ int uft_crypto_open(uint8_t keytype, const uint8_t *key, const uint8_t *nonce, c
     return aead(0, keytype, key, nonce, aad, aad_len, in, len, out);
 }
 
+static const EVP_CIPHER *cbc_of(size_t key_len)
+{
+    return key_len == 16 ? EVP_aes_128_cbc() : key_len == 32 ? EVP_aes_256_cbc() : NULL;
+}
+
 int uft_crypto_cbc_decrypt(const uint8_t *key, size_t key_len, const uint8_t *iv, const uint8_t *in,
                            size_t len, uint8_t *out, size_t *out_len)
 {
-    const EVP_CIPHER *c = key_len == 16   ? EVP_aes_128_cbc()
-                          : key_len == 32 ? EVP_aes_256_cbc()
-                                          : NULL;
+    const EVP_CIPHER *c = cbc_of(key_len);
     EVP_CIPHER_CTX *ctx;
     int n = 0, m = 0, rc = UFT_E_AUTH;
     if (!c || len == 0 || len % 16 || len > INT_MAX)
@@ -419,6 +424,25 @@ int uft_crypto_cbc_decrypt(const uint8_t *key, size_t key_len, const uint8_t *iv
     if (ctx && EVP_DecryptInit_ex(ctx, c, NULL, key, iv) == 1 &&
         EVP_DecryptUpdate(ctx, out, &n, in, (int)len) == 1 &&
         EVP_DecryptFinal_ex(ctx, out + n, &m) == 1) {
+        *out_len = (size_t)n + (size_t)m;
+        rc = 0;
+    }
+    EVP_CIPHER_CTX_free(ctx);
+    return rc;
+}
+
+int uft_crypto_cbc_encrypt(const uint8_t *key, size_t key_len, const uint8_t *iv, const uint8_t *in,
+                           size_t len, uint8_t *out, size_t *out_len)
+{
+    const EVP_CIPHER *c = cbc_of(key_len);
+    EVP_CIPHER_CTX *ctx;
+    int n = 0, m = 0, rc = UFT_E_CRYPTO;
+    if (!c || len > INT_MAX - 16)
+        return UFT_E_VALUE;
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx && EVP_EncryptInit_ex(ctx, c, NULL, key, iv) == 1 &&
+        EVP_EncryptUpdate(ctx, out, &n, in, (int)len) == 1 &&
+        EVP_EncryptFinal_ex(ctx, out + n, &m) == 1) {
         *out_len = (size_t)n + (size_t)m;
         rc = 0;
     }
@@ -651,4 +675,61 @@ void uft_signkey_free(struct uft_signkey *k)
         EVP_PKEY_free(k->key);
         free(k);
     }
+}
+
+/* UFTP 4 pads its RSA key exchange with OAEP (SHA-1) from 768-bit moduli
+ * up and with PKCS#1 v1.5 below (encrypt_openssl.c, RSA_encrypt). */
+static int rsa_padding(const EVP_PKEY *key)
+{
+    return EVP_PKEY_get_bits(key) < 768 ? RSA_PKCS1_PADDING : RSA_PKCS1_OAEP_PADDING;
+}
+
+int uft_crypto_rsa_encrypt(const uint8_t *keyblob, size_t blob_len, const uint8_t *in, size_t len,
+                           uint8_t *out, size_t cap, size_t *out_len)
+{
+    struct uft_keyblob b;
+    EVP_PKEY *key;
+    EVP_PKEY_CTX *ctx;
+    int rc = UFT_E_CRYPTO;
+    if (uft_blob_decode(keyblob, blob_len, &b) != 0 || b.type != UFT_BLOB_RSA)
+        return UFT_E_VALUE;
+    key = rsa_from_blob(b.rsa_exponent, b.rsa_modulus.p, b.rsa_modulus.len);
+    if (!key)
+        return UFT_E_VALUE;
+    ctx = EVP_PKEY_CTX_new(key, NULL);
+    *out_len = cap;
+    if (ctx && EVP_PKEY_encrypt_init(ctx) == 1 &&
+        EVP_PKEY_CTX_set_rsa_padding(ctx, rsa_padding(key)) == 1 &&
+        EVP_PKEY_encrypt(ctx, out, out_len, in, len) == 1)
+        rc = 0;
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+int uft_crypto_rsa_decrypt(const struct uft_signkey *k, const uint8_t *in, size_t len, uint8_t *out,
+                           size_t cap, size_t *out_len)
+{
+    EVP_PKEY_CTX *ctx;
+    uint8_t buf[512];
+    size_t n = sizeof buf;
+    int rc = UFT_E_AUTH;
+    if (k->curve)
+        return UFT_E_VALUE;
+    ctx = EVP_PKEY_CTX_new(k->key, NULL);
+    /* into a buffer of the modulus size first: OpenSSL wants room for it */
+    if (ctx && EVP_PKEY_decrypt_init(ctx) == 1 &&
+        EVP_PKEY_CTX_set_rsa_padding(ctx, rsa_padding(k->key)) == 1 &&
+        EVP_PKEY_decrypt(ctx, buf, &n, in, len) == 1) {
+        if (n <= cap) {
+            memcpy(out, buf, n);
+            *out_len = n;
+            rc = 0;
+        } else {
+            rc = UFT_E_NOSPACE;
+        }
+    }
+    OPENSSL_cleanse(buf, sizeof buf);
+    EVP_PKEY_CTX_free(ctx);
+    return rc;
 }

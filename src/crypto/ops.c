@@ -56,17 +56,35 @@ static void signkey_free(void *key)
     uft_signkey_free(key);
 }
 
+static int rsa_decrypt(const void *key, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+                       size_t *out_len)
+{
+    return uft_crypto_rsa_decrypt(key, in, len, out, cap, out_len);
+}
+
 static const struct uft_crypto_ops ossl_ops = {
-    uft_crypto_random,  uft_crypto_hash_len,
-    uft_crypto_key_len, uft_crypto_hash,
-    uft_crypto_hmac,    uft_crypto_expand_label,
-    ecdh_new,           ecdh_blob,
-    ecdh_derive,        ecdh_free,
-    uft_crypto_verify,  uft_crypto_seal,
-    uft_crypto_open,    uft_crypto_wipe,
-    signkey_new_ec,     signkey_blob,
-    signkey_siglen,     sign,
-    signkey_free,       uft_crypto_cbc_decrypt,
+    .random = uft_crypto_random,
+    .hash_len = uft_crypto_hash_len,
+    .key_len = uft_crypto_key_len,
+    .hash = uft_crypto_hash,
+    .hmac = uft_crypto_hmac,
+    .expand_label = uft_crypto_expand_label,
+    .ecdh_new = ecdh_new,
+    .ecdh_blob = ecdh_blob,
+    .ecdh_derive = ecdh_derive,
+    .ecdh_free = ecdh_free,
+    .verify = uft_crypto_verify,
+    .seal = uft_crypto_seal,
+    .open = uft_crypto_open,
+    .wipe = uft_crypto_wipe,
+    .signkey_new_ec = signkey_new_ec,
+    .signkey_blob = signkey_blob,
+    .signkey_siglen = signkey_siglen,
+    .sign = sign,
+    .signkey_free = signkey_free,
+    .cbc_decrypt = uft_crypto_cbc_decrypt,
+    .cbc_encrypt = uft_crypto_cbc_encrypt,
+    .rsa_decrypt = rsa_decrypt,
 };
 
 const struct uft_crypto_ops *uft_crypto_ops(void)

@@ -1,5 +1,5 @@
 /* The crypto layer: known answers, agreement, tampering, and the
- * signatures of real UFTP 5 announcements. */
+ * signatures of real UFTP 4 and 5 announcements. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "core/err.h"
 #include "core/msg.h"
 #include "crypto/crypto.h"
 #include "sys/file.h"
@@ -104,7 +105,8 @@ static void test_ecdh_agreement(void **state)
     }
 }
 
-/* A real UFTP 5 ANNOUNCE: its signature covers the whole datagram with
+/* A real UFTP 4 or 5 ANNOUNCE (the file name starts with its directory,
+ * v4 or v5): its signature covers the whole datagram with
  * the signature bytes zeroed, hashed with the session hash. */
 static void check_announce(const char *file, int expect_ok)
 {
@@ -113,7 +115,7 @@ static void check_announce(const char *file, int expect_ok)
     size_t len;
     struct uft_msg m;
     const char *dir = getenv("UFT_VECTORS");
-    snprintf(path, sizeof path, "%s/v5/%s", dir ? dir : "tests/vectors", file);
+    snprintf(path, sizeof path, "%s/%.2s/%s", dir ? dir : "tests/vectors", file, file);
     assert_int_equal(uft_file_read_all(path, 65536, &pkt, &len), 0);
     assert_int_equal(uft_msg_decode(pkt, len, &m), 0);
     assert_true(m.u.announce.has_enc);
@@ -142,6 +144,88 @@ static void test_real_announce_signatures(void **state)
     check_announce("v5_proxy_announce_enc_closed.bin", 1);  /* ECDSA P-256, SHA-256 */
     check_announce("v5_enc_announce_enc_closed.bin", 0);
     check_announce("v5_enc384_announce_enc_closed.bin", 0);
+    check_announce("v4_enc_announce_enc_closed.bin", 1); /* 4.10.2, ECDSA P-256, SHA-256 */
+    check_announce("v4_enc_announce_enc_closed.bin", 0);
+}
+
+/* NIST SP 800-38A F.2.1 (AES-128-CBC), first block; PKCS#7 adds a whole
+ * block of padding to a 16-byte message. */
+static void test_cbc_known_answer(void **state)
+{
+    static const uint8_t key[16] = {0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
+                                    0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c};
+    static const uint8_t pt[16] = {0x6b, 0xc1, 0xbe, 0xe2, 0x2e, 0x40, 0x9f, 0x96,
+                                   0xe9, 0x3d, 0x7e, 0x11, 0x73, 0x93, 0x17, 0x2a};
+    static const uint8_t want[16] = {0x76, 0x49, 0xab, 0xac, 0x81, 0x19, 0xb2, 0x46,
+                                     0xce, 0xe9, 0x8e, 0x9b, 0x12, 0xe9, 0x19, 0x7d};
+    uint8_t iv[16], ct[32], back[32];
+    size_t n, i;
+    (void)state;
+    for (i = 0; i < 16; i++)
+        iv[i] = (uint8_t)i;
+    assert_int_equal(uft_crypto_cbc_encrypt(key, 16, iv, pt, 16, ct, &n), 0);
+    assert_int_equal(n, 32);
+    assert_memory_equal(ct, want, 16);
+    assert_int_equal(uft_crypto_cbc_decrypt(key, 16, iv, ct, 32, back, &n), 0);
+    assert_int_equal(n, 16);
+    assert_memory_equal(back, pt, 16);
+    /* the last padding byte becomes 0x00: refused */
+    ct[15] ^= 0x10;
+    assert_int_equal(uft_crypto_cbc_decrypt(key, 16, iv, ct, 32, back, &n), UFT_E_AUTH);
+    assert_int_equal(uft_crypto_cbc_decrypt(key, 24, iv, ct, 32, back, &n), UFT_E_VALUE);
+    assert_int_equal(uft_crypto_cbc_decrypt(key, 16, iv, ct, 31, back, &n), UFT_E_VALUE);
+}
+
+/* UFTP 4 wraps its 47-byte group master (without the version byte) in
+ * one 48-byte CBC block chain, under either key size. */
+static void test_cbc_group_master(void **state)
+{
+    uint8_t key[32], iv[16], gm[47], ct[64], back[64];
+    size_t n, kl;
+    (void)state;
+    uft_crypto_random(key, sizeof key);
+    uft_crypto_random(iv, sizeof iv);
+    uft_crypto_random(gm, sizeof gm);
+    for (kl = 16; kl <= 32; kl += 16) {
+        assert_int_equal(uft_crypto_cbc_encrypt(key, kl, iv, gm, sizeof gm, ct, &n), 0);
+        assert_int_equal(n, UFT_ENC_MASTER_LEN);
+        assert_int_equal(uft_crypto_cbc_decrypt(key, kl, iv, ct, n, back, &n), 0);
+        assert_int_equal(n, sizeof gm);
+        assert_memory_equal(back, gm, sizeof gm);
+    }
+    assert_int_equal(uft_crypto_key_len(UFT_KEY_AES128_CBC), 16);
+    assert_int_equal(uft_crypto_key_len(UFT_KEY_AES256_CBC), 32);
+}
+
+/* UFTP 4's RSA key exchange: a 48-byte premaster to the server's key and
+ * back; tampering and EC keys are refused. */
+static void test_rsa_key_exchange(void **state)
+{
+    static const unsigned bits[] = {1024, 2048};
+    struct uft_signkey *k, *ec;
+    uint8_t blob[500], pm[48], ct[512], back[64];
+    size_t bl, cl, n, i;
+    (void)state;
+    uft_crypto_random(pm, sizeof pm);
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(uft_signkey_new_rsa(bits[i], &k), 0);
+        assert_int_equal(uft_signkey_blob(k, blob, sizeof blob, &bl), 0);
+        assert_int_equal(uft_crypto_rsa_encrypt(blob, bl, pm, sizeof pm, ct, sizeof ct, &cl), 0);
+        assert_int_equal(cl, bits[i] / 8);
+        assert_int_equal(uft_crypto_rsa_decrypt(k, ct, cl, back, sizeof back, &n), 0);
+        assert_int_equal(n, sizeof pm);
+        assert_memory_equal(back, pm, sizeof pm);
+        assert_int_equal(uft_crypto_rsa_decrypt(k, ct, cl, back, 47, &n), UFT_E_NOSPACE);
+        ct[cl / 2] ^= 1;
+        assert_int_equal(uft_crypto_rsa_decrypt(k, ct, cl, back, sizeof back, &n), UFT_E_AUTH);
+        uft_signkey_free(k);
+    }
+    assert_int_equal(uft_signkey_new_ec(UFT_CURVE_P256, &ec), 0);
+    assert_int_equal(uft_crypto_rsa_decrypt(ec, ct, 128, back, sizeof back, &n), UFT_E_VALUE);
+    assert_int_equal(uft_signkey_blob(ec, blob, sizeof blob, &bl), 0);
+    assert_int_equal(uft_crypto_rsa_encrypt(blob, bl, pm, sizeof pm, ct, sizeof ct, &cl),
+                     UFT_E_VALUE);
+    uft_signkey_free(ec);
 }
 
 static void test_sign_keys_files(void **state)
@@ -187,7 +271,8 @@ int main(void)
         cmocka_unit_test(test_random_differs),   cmocka_unit_test(test_wipe),
         cmocka_unit_test(test_gcm_known_answer), cmocka_unit_test(test_aead_tamper),
         cmocka_unit_test(test_ecdh_agreement),   cmocka_unit_test(test_real_announce_signatures),
-        cmocka_unit_test(test_sign_keys_files),
+        cmocka_unit_test(test_sign_keys_files),  cmocka_unit_test(test_cbc_known_answer),
+        cmocka_unit_test(test_cbc_group_master), cmocka_unit_test(test_rsa_key_exchange),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
