@@ -38,6 +38,7 @@ int uft_log_set_roll(struct uft_log *l, const char *path, uint64_t max_bytes, in
 void uft_log_write(struct uft_log *l, int level, uint32_t group, uint8_t inst, uint16_t file,
                    const char *text);
 
+/* A formatted line outside any session (at most 1023 bytes of text). */
 void uft_log_printf(struct uft_log *l, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
