@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,7 @@
 #include "crypto/ops.h"
 #include "sys/clock.h"
 #include "sys/log.h"
+#include "sys/loop.h"
 #include "sys/udp.h"
 
 struct sender {
@@ -44,6 +44,7 @@ struct sender {
     char **list_lines; /* -i's lines, owned */
     size_t n_list_lines;
     struct restart_info restart; /* -F */
+    struct uft_server *srv;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -285,12 +286,6 @@ static int configure(struct sender *s, struct uft_server_cfg *cfg, char *err, si
 {
     uint32_t gid;
     memset(cfg, 0, sizeof *cfg);
-    if (s->o.keytype != UFT_KEY_NONE && s->o.protocol == 4) {
-        snprintf(err, errlen,
-                 "-V 4 sends unencrypted only (UFTP 4 encryption is not written "
-                 "yet): add -Y none");
-        return 1;
-    }
     if (s->o.restart_file) {
         gid = s->restart.group_id; /* the same group, one instance later */
         cfg->group_inst = (uint8_t)(s->restart.group_inst + 1);
@@ -324,14 +319,35 @@ static int configure(struct sender *s, struct uft_server_cfg *cfg, char *err, si
     return 0;
 }
 
+/* Datagrams from receivers: feed each to the session. */
+static void on_readable(void *ctx, int fd)
+{
+    static uint8_t buf[10000];
+    struct sender *s = ctx;
+    struct uft_addr from;
+    ssize_t n;
+    while ((n = uft_udp_recv(fd, buf, sizeof buf, &from)) > 0) {
+        struct uft_peer p;
+        uft_udp_to_peer(&from, &p);
+        uft_server_feed(s->srv, uft_clock_now_ns(), buf, (size_t)n, &p);
+    }
+}
+
+/* Send what is due, then sleep on the socket and the timer until the
+ * session's next deadline; the loop's timer has nanosecond resolution,
+ * so pacing needs no spinning. */
 static int run(struct sender *s, struct uft_server *srv)
 {
     static uint8_t buf[10000];
-    struct pollfd pfd = {s->fd, POLLIN, 0};
+    struct uft_loop loop;
     int code = 0;
+    s->srv = srv;
+    if (uft_loop_open(&loop) != 0 || uft_loop_add(&loop, s->fd, on_readable, s) != 0) {
+        uft_log_printf(&s->log, 0, "cannot set up the event loop: %s", strerror(errno));
+        return 2;
+    }
     for (;;) {
-        uft_ts now = uft_clock_now_ns(), dl;
-        struct uft_addr from;
+        uft_ts now = uft_clock_now_ns();
         struct uft_tx tx;
         ssize_t n;
         if (stop_signal && !uft_server_done(srv, &code)) {
@@ -347,26 +363,24 @@ static int run(struct sender *s, struct uft_server *srv)
                 to = s->priv;
             else
                 uft_udp_from_peer(&tx.peer, &to);
-            if (uft_udp_send(s->fd, buf, (size_t)n, &to) != 0 && errno != EAGAIN)
-                uft_log_printf(&s->log, 1, "send failed: %s", strerror(errno));
+            if (uft_udp_send(s->fd, buf, (size_t)n, &to) != 0) {
+                const char *why = strerror(errno);
+                char where[80];
+                uft_log_printf(&s->log, 1, "send to %s failed: %s",
+                               uft_udp_format(&to, where, sizeof where), why);
+            }
             now = uft_clock_now_ns();
         }
         if (uft_server_done(srv, &code))
-            return code;
-        dl = uft_server_deadline(srv);
-        if (dl > now) {
-            uft_ts wait = dl - now;
-            int ms = wait > 1000000000ull ? 1000 : (int)(wait / 1000000);
-            /* below a millisecond, poll would oversleep: spin instead */
-            if (ms > 0 && poll(&pfd, 1, ms) < 0 && errno != EINTR)
-                return 2;
-        }
-        while ((n = uft_udp_recv(s->fd, buf, sizeof buf, &from)) > 0) {
-            struct uft_peer p;
-            uft_udp_to_peer(&from, &p);
-            uft_server_feed(srv, uft_clock_now_ns(), buf, (size_t)n, &p);
+            break;
+        if (uft_loop_wait(&loop, uft_server_deadline(srv)) < 0) {
+            uft_log_printf(&s->log, 0, "event loop failed: %s", strerror(errno));
+            code = 2;
+            break;
         }
     }
+    uft_loop_close(&loop);
+    return code;
 }
 
 /* -f: list every client that did not finish in the restart file, with
@@ -462,6 +476,12 @@ int main(int argc, char **argv)
     }
     if (uft_log_open(&s.log, s.o.logfile, (int)s.o.log_level, s.o.timestamps || s.o.logfile)) {
         fprintf(stderr, "uftp: -L %s: %s\n", s.o.logfile, strerror(errno));
+        return 4;
+    }
+    if (s.o.logfile && s.o.log_max_mb > 0 &&
+        uft_log_set_roll(&s.log, s.o.logfile, (uint64_t)s.o.log_max_mb * 1000000u,
+                         (int)s.o.log_count, false) != 0) {
+        fprintf(stderr, "uftp: -g/-n: cannot roll %s\n", s.o.logfile);
         return 4;
     }
     if (s.o.status_file && strcmp(s.o.status_file, "@LOG") != 0 &&

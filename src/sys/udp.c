@@ -11,6 +11,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -125,6 +126,10 @@ static int setopt(int fd, int level, int name, int v)
     return setsockopt(fd, level, name, &v, sizeof v);
 }
 
+/* The family of each socket uft_udp_open made, so a send need not ask
+ * the kernel (0: unknown, ask). */
+static sa_family_t fd_family[1024];
+
 int uft_udp_open(const struct uft_udp_opts *o)
 {
     struct sockaddr_storage ss;
@@ -170,6 +175,8 @@ int uft_udp_open(const struct uft_udp_opts *o)
         errno = saved;
         return UFT_E_IO;
     }
+    if (fd < 1024)
+        fd_family[fd] = (sa_family_t)o->family;
     return fd;
 }
 
@@ -246,8 +253,13 @@ static void mapped(int fd, const struct uft_addr *to, struct uft_addr *out)
     struct sockaddr_storage mine;
     socklen_t len = sizeof mine;
     *out = *to;
-    if (to->ss.ss_family != AF_INET || getsockname(fd, (struct sockaddr *)&mine, &len) != 0 ||
-        mine.ss_family != AF_INET6)
+    if (to->ss.ss_family != AF_INET)
+        return;
+    if (fd >= 0 && fd < 1024 && fd_family[fd])
+        mine.ss_family = fd_family[fd];
+    else if (getsockname(fd, (struct sockaddr *)&mine, &len) != 0)
+        return;
+    if (mine.ss_family != AF_INET6)
         return;
     {
         const struct sockaddr_in *v4 = (const struct sockaddr_in *)&to->ss;
@@ -267,11 +279,19 @@ static void mapped(int fd, const struct uft_addr *to, struct uft_addr *out)
 int uft_udp_send(int fd, const void *buf, size_t len, const struct uft_addr *to)
 {
     struct uft_addr dst;
+    int waits = 0;
     mapped(fd, to, &dst);
     for (;;) {
+        struct pollfd p = {fd, POLLOUT, 0};
         if (sendto(fd, buf, len, 0, (const struct sockaddr *)&dst.ss, dst.len) >= 0)
             return 0;
-        if (errno != EINTR)
+        if (errno == EINTR)
+            continue;
+        /* A full send buffer: dropping here would be loss we made
+         * ourselves, so wait for room (bounded: 1 s in all). */
+        if ((errno != EAGAIN && errno != ENOBUFS) || waits++ >= 100)
+            return UFT_E_IO;
+        if (poll(&p, 1, 10) < 0 && errno != EINTR)
             return UFT_E_IO;
     }
 }

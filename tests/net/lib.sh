@@ -11,7 +11,18 @@ NET_PREFIX=${NET_PREFIX:-uftn}
 
 net_ns() { echo "${NET_PREFIX}_$1"; }
 
+# Two runs of one test (same prefix) would tear down each other's
+# namespaces: the second waits for the first (fd 9 holds the lock until
+# the script and the programs it started are gone).
+net_lock() {
+    [ -n "${NET_LOCKED:-}" ] && return 0
+    exec 9>"/tmp/.ufcast-net-${NET_PREFIX}.lock"
+    flock -w 900 9 || { echo "net: another run holds ${NET_PREFIX}; giving up" >&2; exit 1; }
+    NET_LOCKED=1
+}
+
 net_up() { # net_up N_CLIENTS
+    net_lock
     n=$1
     br=$(net_ns br)
     ip netns add "$br"
@@ -76,6 +87,7 @@ net_bg_stop() {
 }
 
 net_down() {
+    net_lock
     for ns in $(ip netns list | awk '{print $1}' | grep "^${NET_PREFIX}_"); do
         ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
         ip netns del "$ns" 2>/dev/null || true
