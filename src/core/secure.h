@@ -2,7 +2,8 @@
  * What the sessions need from cryptography, as callbacks (the core does
  * no cryptography itself and links no crypto library). The programs fill
  * this with src/crypto's functions; tests may fill it with anything.
- * Types and numbers as in crypto/crypto.h.
+ * Types and numbers as in crypto/crypto.h; hash_len and hmac also take
+ * hash type 1 (MD5), which UFTP 4's PRF with SHA-1 needs.
  */
 #ifndef UFT_SECURE_H
 #define UFT_SECURE_H

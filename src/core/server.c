@@ -869,6 +869,9 @@ static bool open_secure(struct uft_server *s, struct dest *d, struct uft_msg *m,
     switch (m->hdr.func) {
     case UFT_REGISTER:
         return true;
+    case UFT_CLIENT_KEY:
+        /* UFTP 4 sends it in clear, after the REGISTER that gave its keys */
+        return s->cfg.version == UFT_VER4 && d->sec;
     case UFT_ABORT:
         return s->phase == PH_ANNOUNCE; /* before keys it can only be clear */
     case UFT_ENCRYPTED:
@@ -1139,8 +1142,8 @@ static int check_cfg(struct uft_server *s)
                     c->cc_type);
         return UFT_E_INVAL;
     }
-    if (c->keytype != 0 && (c->version != UFT_VER5 || !s->ops.crypto)) {
-        uft_srv_log(s, 0, "encryption needs protocol version 5 here; use -Y none with -V 4");
+    if (c->keytype != 0 && !s->ops.crypto) {
+        uft_srv_log(s, 0, "encryption needs the crypto operations (ops.crypto)");
         return UFT_E_INVAL;
     }
     if (c->n_clients > MAX_DESTS) {

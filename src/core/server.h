@@ -5,9 +5,11 @@
  * through callbacks; the caller owns sockets and clocks.
  *
  * Encryption is UFTP 5's (ECDH, AES-GCM or CCM, an ECDSA or RSA signing
- * key, optional client authentication). Not yet here: UFTP 4
- * encryption, proxies. Restart files are the program's (app/restart.h);
- * the session gives it the group instance and the failed clients.
+ * key, optional client authentication) or, in a version 4 session, UFTP
+ * 4's (ECDH or RSA key exchange, AES-GCM/CCM or AES-CBC with HMAC or
+ * signatures). Not yet here: proxies. Restart files are the program's
+ * (app/restart.h); the session gives it the group instance and the failed
+ * clients.
  */
 #ifndef UFT_SERVER_H
 #define UFT_SERVER_H
@@ -42,8 +44,12 @@ struct uft_server_cfg {
     bool quit_on_error;
     uint16_t max_time_pct;     /* -W: % of size/rate a file may take (fixed rate); 0 = none */
     uint64_t wall_base_us;     /* wall-clock microseconds at now == 0 */
-    uint8_t keytype;           /* UFT_KEY_NONE, or an AES-GCM/CCM type (UFTP 5 only) */
-    uint8_t hashtype;          /* with a key type: UFT_HASH_SHA256/384/512 */
+    uint8_t keytype;           /* UFT_KEY_NONE, or an AES-GCM/CCM type (v4 also AES-CBC) */
+    uint8_t hashtype;          /* with a key type: UFT_HASH_SHA256/384/512 (v4 also SHA1) */
+    uint8_t keyex;             /* v4: UFT_KEYEX_RSA or _ECDH_RSA (an RSA signkey), _ECDH_ECDSA
+                                  (EC); 0 = ECDH, signed as signkey is */
+    uint8_t sigtype;           /* v4 with AES-CBC: UFT_SIG_HMAC (also 0) or UFT_SIG_KEYEX
+                                  (needs client_auth) */
     uint8_t curve;             /* with a key type: the ECDH curve, UFT_CURVE_* */
     void *signkey;             /* with a key type: the caller's signing key (-k), or NULL for an
                                   ephemeral ECDSA P-256 key; borrowed */

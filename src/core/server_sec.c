@@ -8,44 +8,19 @@
  * data matches makes the client active. From then on group messages are
  * sealed with the server's application key and each client's with its
  * own. The key schedule is the one client_sec.c follows.
+ *
+ * The entry points (server_int.h) serve both versions: in a UFTP 4
+ * session (0x40) each hands over to server_sec4.c, which has UFTP 4's key
+ * schedule; what the two share (the signing key, rand1, the ANNOUNCE's
+ * signature, the KEYINFO cursor) stays here.
  */
-#include "core/server_int.h"
+#include "core/server_sec.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/blob.h"
 #include "core/err.h"
-
-#define CTX_MAX 1536
-
-struct uft_ssec {
-    const struct uft_crypto_ops *ops;
-    uint8_t keytype, hashtype, curve;
-    size_t hlen, klen;
-    void *dh, *sign;
-    bool own_sign; /* made here (ephemeral), not the caller's -k key */
-    uint8_t gm[32], rand1[UFT_RAND_LEN];
-    uint8_t keyblob[400], dhblob[200];
-    size_t keyblob_len, dhblob_len, siglen;
-    uint8_t sctx[CTX_MAX];
-    size_t sctx_len;
-    uint8_t s_app_key[32], s_app_iv[12];
-    uint8_t prk_app[64];
-    uint64_t ctr;
-    bool keyinfo_owed;
-    size_t keyinfo_cursor;
-};
-
-struct uft_sdest {
-    uint8_t ctx1[CTX_MAX + 1100]; /* Ctx1, grown into Ctx2 by a CLIENT_KEY */
-    size_t ctx1_len;
-    bool need_ckey; /* client authentication: no CLIENT_KEY yet */
-    uint8_t s_hs_key[32], s_hs_iv[12];
-    uint8_t c_hs_key[32], c_hs_iv[12];
-    uint8_t c_app_key[32], c_app_iv[12];
-    uint8_t verify[64];
-};
 
 static void nonce_of(const uint8_t *iv, uint64_t ctr, uint8_t *nonce)
 {
@@ -82,12 +57,40 @@ static size_t enc_info_bytes(struct uft_server *s, uint8_t *buf)
     return total;
 }
 
+/* UFTP 5: the ECDH key, S_ctx, and the server's application keys, which
+ * come from GM and S_ctx alone. */
+static int init5(struct uft_server *s, struct uft_ssec *x)
+{
+    const struct uft_crypto_ops *ops = x->ops;
+    uint8_t zeros[64] = {0}, h[64], secret[64];
+    int rc;
+    if (x->keytype < UFT_KEY_AES128_GCM || x->keytype > UFT_KEY_AES256_CCM ||
+        x->hashtype < UFT_HASH_SHA256)
+        return UFT_E_INVAL; /* CBC and SHA-1 are UFTP 4's only */
+    if ((rc = ops->random(x->gm, sizeof x->gm)) || (rc = ops->ecdh_new(x->curve, &x->dh)) ||
+        (rc = ops->ecdh_blob(x->dh, x->dhblob, sizeof x->dhblob, &x->dhblob_len)))
+        return rc;
+    x->siglen = ops->signkey_siglen(x->sign);
+    /* S_ctx = group ID, instance, server ID, EXT_ENC_INFO (signature zeroed) */
+    uft_put_u32(x->sctx, s->cfg.group_id);
+    x->sctx[4] = s->cfg.group_inst;
+    uft_put_u32(x->sctx + 5, s->cfg.server_id);
+    x->sctx_len = 9 + enc_info_bytes(s, x->sctx + 9);
+    if ((rc = ops->hmac(x->hashtype, zeros, x->hlen, x->gm, 32, x->prk_app)) ||
+        (rc = ops->hash(x->hashtype, x->sctx, x->sctx_len, h)) ||
+        (rc = ops->expand_label(x->hashtype, x->prk_app, "s app traffic", h, x->hlen, secret,
+                                x->hlen)) ||
+        (rc = key_iv(x, secret, x->s_app_key, x->s_app_iv)))
+        goto out;
+out:
+    ops->wipe(secret, sizeof secret);
+    return rc;
+}
+
 int uft_ssec_init(struct uft_server *s)
 {
     const struct uft_crypto_ops *ops = s->ops.crypto;
     struct uft_ssec *x;
-    uint8_t zeros[64] = {0}, h[64], secret[64];
-    size_t n;
     int rc;
     if (!ops)
         return UFT_E_INVAL;
@@ -96,6 +99,7 @@ int uft_ssec_init(struct uft_server *s)
         return UFT_E_NOMEM;
     s->sec = x;
     x->ops = ops;
+    x->v4 = s->cfg.version == UFT_VER4;
     x->keytype = s->cfg.keytype;
     x->hashtype = s->cfg.hashtype ? s->cfg.hashtype : UFT_HASH_SHA256;
     x->curve = s->cfg.curve ? s->cfg.curve : UFT_CURVE_P256;
@@ -103,9 +107,7 @@ int uft_ssec_init(struct uft_server *s)
     x->klen = ops->key_len(x->keytype);
     if (!x->hlen || !x->klen)
         return UFT_E_INVAL;
-    if ((rc = ops->random(x->gm, sizeof x->gm)) || (rc = ops->random(x->rand1, sizeof x->rand1)) ||
-        (rc = ops->ecdh_new(x->curve, &x->dh)) ||
-        (rc = ops->ecdh_blob(x->dh, x->dhblob, sizeof x->dhblob, &x->dhblob_len)) ||
+    if ((rc = ops->random(x->rand1, sizeof x->rand1)) ||
         (!s->cfg.signkey && (rc = ops->signkey_new_ec(UFT_CURVE_P256, &x->sign))))
         return rc;
     x->own_sign = !s->cfg.signkey;
@@ -113,22 +115,7 @@ int uft_ssec_init(struct uft_server *s)
         x->sign = s->cfg.signkey;
     if ((rc = ops->signkey_blob(x->sign, x->keyblob, sizeof x->keyblob, &x->keyblob_len)))
         return rc;
-    x->siglen = ops->signkey_siglen(x->sign);
-    /* S_ctx = group ID, instance, server ID, EXT_ENC_INFO (signature zeroed) */
-    uft_put_u32(x->sctx, s->cfg.group_id);
-    x->sctx[4] = s->cfg.group_inst;
-    uft_put_u32(x->sctx + 5, s->cfg.server_id);
-    n = enc_info_bytes(s, x->sctx + 9);
-    x->sctx_len = 9 + n;
-    /* the server's application keys come from GM and S_ctx alone */
-    if ((rc = ops->hmac(x->hashtype, zeros, x->hlen, x->gm, 32, x->prk_app)) ||
-        (rc = ops->hash(x->hashtype, x->sctx, x->sctx_len, h)) ||
-        (rc = ops->expand_label(x->hashtype, x->prk_app, "s app traffic", h, x->hlen, secret,
-                                x->hlen)) ||
-        (rc = key_iv(x, secret, x->s_app_key, x->s_app_iv)))
-        return rc;
-    ops->wipe(secret, sizeof secret);
-    return 0;
+    return x->v4 ? uft_ssec4_init(s, x) : init5(s, x);
 }
 
 void uft_ssec_free(struct uft_server *s)
@@ -159,6 +146,7 @@ void uft_ssec_announce(struct uft_server *s, struct uft_msg *m)
     struct uft_ext_enc_info *e = &m->u.announce.enc;
     m->u.announce.has_enc = true;
     e->flags = s->cfg.client_auth ? UFT_ENC_CLIENT_AUTH : 0;
+    e->keyex_sig = x->v4 ? (uint8_t)(x->keyex << 4 | x->sigtype) : 0;
     e->keytype = x->keytype;
     e->hashtype = x->hashtype;
     memcpy(e->rand1, x->rand1, UFT_RAND_LEN);
@@ -177,6 +165,8 @@ int uft_ssec_sign_announce(struct uft_server *s, uint8_t *pkt, size_t len)
     size_t off, n;
     uint8_t sig[600];
     int rc;
+    if (x->siglen == 0)
+        return 0; /* UFTP 4's RSA key exchange signs no ANNOUNCE */
     if ((rc = uft_msg_decode(pkt, len, &m)) || !m.u.announce.has_enc)
         return rc ? rc : UFT_E_INVAL;
     off = (size_t)(m.u.announce.enc.sig.p - pkt);
@@ -224,6 +214,8 @@ int uft_ssec_register(struct uft_server *s, struct dest *d, const struct uft_msg
     int rc;
     if (!d->sec && !(d->sec = calloc(1, sizeof *d->sec)))
         return UFT_E_NOMEM;
+    if (x->v4)
+        return uft_ssec4_register(s, d, m);
     k = d->sec;
     if (r->keyinfo.len == 0 || x->sctx_len + 4 + r->keyinfo.len + UFT_RAND_LEN > CTX_MAX)
         return UFT_E_VALUE;
@@ -269,6 +261,8 @@ int uft_ssec_client_key(struct uft_server *s, struct dest *d, const struct uft_m
     *why = "Invalid CLIENT_KEY";
     if (!k || !k->need_ckey || ck->keyblob.len == 0 || ck->sig.len == 0)
         return UFT_E_VALUE;
+    if (x->v4)
+        return uft_ssec4_client_key(s, d, m, why);
     /* the body as it came: func, hlen, reserved, lengths, blob, signature */
     body = ck->keyblob.p - 8;
     blen = (size_t)body[1] * 4;
@@ -326,6 +320,8 @@ ssize_t uft_ssec_pull_keyinfo(struct uft_server *s, uint8_t *buf, size_t cap, st
     struct uft_msg m;
     ssize_t len;
     int rc;
+    if (x->v4)
+        return uft_ssec4_pull_keyinfo(s, buf, cap, tx);
     if (max > sizeof keys / UFT_DESTKEY_LEN)
         max = sizeof keys / UFT_DESTKEY_LEN;
     x->ctr++;
@@ -377,8 +373,9 @@ ssize_t uft_ssec_pull_keyinfo(struct uft_server *s, uint8_t *buf, size_t cap, st
 bool uft_ssec_check_ack(struct uft_server *s, struct dest *d, const struct uft_msg *m)
 {
     const struct uft_keyinfo_ack *a = &m->u.keyinfo_ack;
-    return d->sec && a->verify.len >= s->sec->hlen &&
-           memcmp(a->verify.p, d->sec->verify, s->sec->hlen) == 0;
+    size_t n = s->sec->v4 ? 12 : s->sec->hlen; /* UFTP 4's verify data is 12 bytes */
+    return d->sec && !d->sec->need_ckey && a->verify.len >= n &&
+           memcmp(a->verify.p, d->sec->verify, n) == 0;
 }
 
 int uft_ssec_open(struct uft_server *s, struct dest *d, const struct uft_msg *m, const uint8_t *pkt,
@@ -389,6 +386,8 @@ int uft_ssec_open(struct uft_server *s, struct dest *d, const struct uft_msg *m,
     static uint8_t plain[10000];
     uint8_t nonce[12];
     int rc;
+    if (x->v4)
+        return uft_ssec4_open(s, d, m, pkt, inner);
     if (!d->sec || e->payload.len < 16 || e->payload.len - 16 > sizeof plain)
         return UFT_E_AUTH;
     /* before its CLIENT_KEY a client has only its handshake key */
@@ -414,6 +413,8 @@ ssize_t uft_ssec_seal(struct uft_server *s, uint8_t *buf, size_t len, size_t cap
     size_t blen = len - UFT_HDR_LEN;
     struct uft_wr w;
     int rc;
+    if (x->v4)
+        return uft_ssec4_seal(s, buf, len, cap);
     if (len < UFT_HDR_LEN || blen > sizeof body || UFT_HDR_LEN + UFT_ENC_HDR_LEN + blen + 16 > cap)
         return UFT_E_NOSPACE;
     memcpy(body, buf + UFT_HDR_LEN, blen);

@@ -22,7 +22,9 @@ int uft_crypto_random(void *buf, size_t len);
 /* Overwrite len bytes at p with zeros in a way the compiler keeps. */
 void uft_crypto_wipe(void *p, size_t len);
 
-/* Digest length of a hash type (0 when unknown). */
+/* Digest length of a hash type (0 when unknown). Type 1 (MD5) is known
+ * here and to uft_crypto_hmac only: UFTP 4's PRF with SHA-1 is TLS 1.1's
+ * MD5/SHA-1 one. */
 size_t uft_crypto_hash_len(uint8_t hashtype);
 
 /* out = H(data); out holds uft_crypto_hash_len bytes. */

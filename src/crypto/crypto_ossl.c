@@ -68,9 +68,16 @@ static const EVP_MD *md_of(uint8_t hashtype)
     }
 }
 
+/* HMACs also take hash type 1, MD5, which only UFTP 4's PRF with SHA-1
+ * uses (TLS 1.1's MD5/SHA-1 PRF); nothing hashes or signs with it. */
+static const EVP_MD *hmac_md_of(uint8_t hashtype)
+{
+    return hashtype == 1 ? EVP_md5() : md_of(hashtype);
+}
+
 size_t uft_crypto_hash_len(uint8_t hashtype)
 {
-    const EVP_MD *md = md_of(hashtype);
+    const EVP_MD *md = hmac_md_of(hashtype);
     return md ? (size_t)EVP_MD_get_size(md) : 0;
 }
 
@@ -86,7 +93,7 @@ int uft_crypto_hash(uint8_t hashtype, const void *data, size_t len, uint8_t *out
 int uft_crypto_hmac(uint8_t hashtype, const uint8_t *key, size_t key_len, const void *data,
                     size_t len, uint8_t *out)
 {
-    const EVP_MD *md = md_of(hashtype);
+    const EVP_MD *md = hmac_md_of(hashtype);
     unsigned int n;
     if (!md || key_len > INT_MAX)
         return UFT_E_VALUE;
