@@ -284,8 +284,32 @@ static int setup_net(struct sender *s, struct uft_server_cfg *cfg, char *err, si
 
 static int configure(struct sender *s, struct uft_server_cfg *cfg, char *err, size_t errlen)
 {
+    const struct uftp_opts *o = &s->o;
+    bool v4 = o->protocol == 4,
+         cbc = o->keytype == UFT_KEY_AES128_CBC || o->keytype == UFT_KEY_AES256_CBC;
+    bool rsa_gen = o->keygen && strncmp(o->keygen, "rsa:", 4) == 0;
+    const char *v4_only = cbc                            ? "-Y aes128-cbc/aes256-cbc"
+                          : o->hashtype == UFT_HASH_SHA1 ? "-h sha1"
+                          : o->keyex                     ? "-e rsa/ecdh_rsa/ecdh_ecdsa"
+                          : o->sigtype                   ? "-w hmac/keyex"
+                                                         : NULL;
     uint32_t gid;
     memset(cfg, 0, sizeof *cfg);
+    if (o->keytype != UFT_KEY_NONE && v4_only && !v4) {
+        snprintf(err, errlen, "%s is UFTP 4's: add -V 4, or use UFTP 5's choices", v4_only);
+        return 1;
+    }
+    if (o->keytype != UFT_KEY_NONE &&
+        (o->keyex == UFT_KEYEX_RSA || o->keyex == UFT_KEYEX_ECDH_RSA) && !rsa_gen && !o->keyfile) {
+        snprintf(err, errlen,
+                 "-e %s needs an RSA server key: add -K rsa:BITS or -k an RSA key file",
+                 o->keyex == UFT_KEYEX_RSA ? "rsa" : "ecdh_rsa");
+        return 1;
+    }
+    if (o->keytype != UFT_KEY_NONE && o->keyex == UFT_KEYEX_ECDH_ECDSA && rsa_gen) {
+        snprintf(err, errlen, "-e ecdh_ecdsa signs with an EC key: use -K ec:CURVE, not rsa:");
+        return 1;
+    }
     if (s->o.restart_file) {
         gid = s->restart.group_id; /* the same group, one instance later */
         cfg->group_inst = (uint8_t)(s->restart.group_inst + 1);
@@ -294,8 +318,12 @@ static int configure(struct sender *s, struct uft_server_cfg *cfg, char *err, si
     }
     cfg->version = s->o.protocol == 4 ? UFT_VER4 : UFT_VER5;
     cfg->keytype = (uint8_t)s->o.keytype;
-    cfg->client_auth = s->o.keytype != UFT_KEY_NONE && s->o.client_auth;
+    /* UFTP 4's per-message signatures need every client's key: -w keyex implies -c */
+    cfg->client_auth = s->o.keytype != UFT_KEY_NONE &&
+                       (s->o.client_auth || (cbc && s->o.sigtype == UFT_SIG_KEYEX));
     cfg->hashtype = (uint8_t)s->o.hashtype;
+    cfg->keyex = (uint8_t)s->o.keyex;
+    cfg->sigtype = (uint8_t)s->o.sigtype;
     cfg->curve = (uint8_t)s->o.curve;
     cfg->group_id = gid ? gid : 1;
     cfg->block_len = (uint16_t)s->o.block_len;

@@ -34,7 +34,9 @@ static int parse_keytype(const struct opt *o, const char *v, void *opts, char *e
              {"aes128-gcm", UFT_KEY_AES128_GCM},
              {"aes256-gcm", UFT_KEY_AES256_GCM},
              {"aes128-ccm", UFT_KEY_AES128_CCM},
-             {"aes256-ccm", UFT_KEY_AES256_CCM}};
+             {"aes256-ccm", UFT_KEY_AES256_CCM},
+             {"aes128-cbc", UFT_KEY_AES128_CBC},
+             {"aes256-cbc", UFT_KEY_AES256_CBC}};
     size_t i;
     for (i = 0; i < sizeof k / sizeof k[0]; i++) {
         if (strcmp(v, k[i].name) == 0) {
@@ -43,21 +45,23 @@ static int parse_keytype(const struct opt *o, const char *v, void *opts, char *e
         }
     }
     snprintf(err, n,
-             "unknown key type; use none, aes128-gcm, aes256-gcm, aes128-ccm or "
-             "aes256-ccm");
+             "unknown key type; use none, aes128-gcm, aes256-gcm, aes128-ccm, "
+             "aes256-ccm (or, with -V 4, aes128-cbc or aes256-cbc)");
     return -1;
 }
 
 static int parse_hash(const struct opt *o, const char *v, void *opts, char *err, size_t n)
 {
-    if (strcmp(v, "sha256") == 0)
+    if (strcmp(v, "sha1") == 0)
+        OPT_FIELD(int, o, opts) = UFT_HASH_SHA1;
+    else if (strcmp(v, "sha256") == 0)
         OPT_FIELD(int, o, opts) = UFT_HASH_SHA256;
     else if (strcmp(v, "sha384") == 0)
         OPT_FIELD(int, o, opts) = UFT_HASH_SHA384;
     else if (strcmp(v, "sha512") == 0)
         OPT_FIELD(int, o, opts) = UFT_HASH_SHA512;
     else {
-        snprintf(err, n, "unknown hash; use sha256, sha384 or sha512");
+        snprintf(err, n, "unknown hash; use sha256, sha384, sha512 (or, with -V 4, sha1)");
         return -1;
     }
     return 0;
@@ -74,10 +78,42 @@ static int curve_by_name(const char *v)
     return 0;
 }
 
+/* -e CURVE, or UFTP 4's -e rsa | ecdh_rsa[:CURVE] | ecdh_ecdsa[:CURVE] */
 static int parse_curve(const struct opt *o, const char *v, void *opts, char *err, size_t n)
 {
+    static const struct {
+        const char *name;
+        int keyex;
+    } k[] = {{"rsa", UFT_KEYEX_RSA},
+             {"ecdh_rsa", UFT_KEYEX_ECDH_RSA},
+             {"ecdh_ecdsa", UFT_KEYEX_ECDH_ECDSA}};
+    struct uftp_opts *u = opts;
+    size_t i, l;
+    for (i = 0; i < sizeof k / sizeof k[0]; i++) {
+        l = strlen(k[i].name);
+        if (strncmp(v, k[i].name, l) == 0 && (v[l] == '\0' || (v[l] == ':' && i > 0))) {
+            u->keyex = k[i].keyex;
+            v = v[l] ? v + l + 1 : "secp256r1";
+            break;
+        }
+    }
     if (!(OPT_FIELD(int, o, opts) = curve_by_name(v))) {
-        snprintf(err, n, "unknown curve; use secp256r1 (prime256v1), secp384r1 or secp521r1");
+        snprintf(err, n,
+                 "unknown curve; use secp256r1 (prime256v1), secp384r1 or secp521r1 (with -V 4 "
+                 "also rsa, ecdh_rsa[:curve] or ecdh_ecdsa[:curve])");
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_sigtype(const struct opt *o, const char *v, void *opts, char *err, size_t n)
+{
+    if (strcmp(v, "hmac") == 0)
+        OPT_FIELD(int, o, opts) = UFT_SIG_HMAC;
+    else if (strcmp(v, "keyex") == 0)
+        OPT_FIELD(int, o, opts) = UFT_SIG_KEYEX;
+    else {
+        snprintf(err, n, "unknown signature type; use hmac or keyex");
         return -1;
     }
     return 0;
@@ -190,7 +226,10 @@ static const struct opt table[] = {
     {'h', "hashtype", OPT_CUSTOM, OFF(hashtype), 0, 0, parse_hash,
      "sha256 (default), sha384, sha512"},
     {'e', "curve", OPT_CUSTOM, OFF(curve), 0, 0, parse_curve,
-     "ECDH curve: secp256r1 (default), secp384r1, secp521r1"},
+     "ECDH curve: secp256r1 (default), secp384r1, secp521r1; -V 4 also takes UFTP 4's "
+     "rsa, ecdh_rsa[:curve], ecdh_ecdsa[:curve]"},
+    {'w', "hmac|keyex", OPT_CUSTOM, OFF(sigtype), 0, 0, parse_sigtype,
+     "-V 4 with a CBC key type: HMAC (default) or signatures on each message"},
     {'c', NULL, OPT_FLAG, OFF(client_auth), 0, 0, NULL, "require client authentication"},
     {'k', "keyfile", OPT_STR, OFF(keyfile), 0, 0, NULL, "signing key file (PEM)"},
     {'K', "rsa:BITS|ec:CURVE", OPT_CUSTOM, OFF(keygen), 0, 0, parse_keygen,

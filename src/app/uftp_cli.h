@@ -22,6 +22,8 @@ struct uftp_opts {
     int keytype;                                 /* -Y: enum uft_keytype */
     int hashtype;                                /* -h: enum uft_hashtype */
     int curve;                                   /* -e: UFT_CURVE_* */
+    int keyex;                                   /* -e rsa|ecdh_rsa|ecdh_ecdsa: UFT_KEYEX_* */
+    int sigtype;                                 /* -w hmac|keyex: UFT_SIG_*, 0 = unset */
     bool client_auth;                            /* -c */
     const char *keyfile;                         /* -k */
     const char *keygen;                          /* -K: rsa:BITS or ec:CURVE (validated) */

@@ -78,6 +78,17 @@ static void test_typical(void **state)
     assert_int_equal(o.protocol, 5);
     assert_int_equal(parse(&o, err, "uftp -V 4 f"), UFTP_CLI_OK);
     assert_int_equal(o.protocol, 4);
+    /* UFTP 4's choices (uftp refuses them without -V 4) */
+    assert_int_equal(
+        parse(&o, err, "uftp -V 4 -Y aes128-cbc -h sha1 -e ecdh_rsa:secp384r1 -w keyex f"),
+        UFTP_CLI_OK);
+    assert_int_equal(o.keytype, UFT_KEY_AES128_CBC);
+    assert_int_equal(o.hashtype, UFT_HASH_SHA1);
+    assert_int_equal(o.keyex, UFT_KEYEX_ECDH_RSA);
+    assert_int_equal(o.curve, UFT_CURVE_P384);
+    assert_int_equal(o.sigtype, UFT_SIG_KEYEX);
+    assert_int_equal(parse(&o, err, "uftp -V 4 -e rsa f"), UFTP_CLI_OK);
+    assert_int_equal(o.keyex, UFT_KEYEX_RSA);
 }
 
 static void expect_error(const char *line, const char *needle)
@@ -111,7 +122,9 @@ static void test_errors(void **state)
     expect_error("uftp -W 200 -R -1 f", "-W");
     expect_error("uftp -g 10 f", "-L");
     expect_error("uftp", "no files");
-    expect_error("uftp -w f", "-w: unknown option");
+    expect_error("uftp -J f", "-J: unknown option");
+    expect_error("uftp -w md5 f", "hmac or keyex");
+    expect_error("uftp -e rsa:secp384r1 f", "unknown curve");
     expect_error("uftp f -b", "-b needs an argument");
     expect_error("uftp -V 3 f", "-V 3");
 }
