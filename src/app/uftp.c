@@ -361,6 +361,13 @@ static void on_readable(void *ctx, int fd)
     }
 }
 
+/* The engine's deadline, but at most a second away: a signal that lands
+ * just before the wait is then noticed within a second. */
+static uft_ts wait_until(uft_ts deadline, uft_ts now)
+{
+    return deadline > now && deadline - now > 1000000000u ? now + 1000000000u : deadline;
+}
+
 /* Send what is due, then sleep on the socket and the timer until the
  * session's next deadline; the loop's timer has nanosecond resolution,
  * so pacing needs no spinning. */
@@ -401,7 +408,7 @@ static int run(struct sender *s, struct uft_server *srv)
         }
         if (uft_server_done(srv, &code))
             break;
-        if (uft_loop_wait(&loop, uft_server_deadline(srv)) < 0) {
+        if (uft_loop_wait(&loop, wait_until(uft_server_deadline(srv), now)) < 0) {
             uft_log_printf(&s->log, 0, "event loop failed: %s", strerror(errno));
             code = 2;
             break;

@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/hostlist.h"
 #include "app/keys.h"
 #include "app/uftpd_cli.h"
 #include "core/client.h"
@@ -31,10 +31,12 @@
 #include "crypto/ops.h"
 #include "sys/clock.h"
 #include "sys/log.h"
+#include "sys/loop.h"
 #include "sys/store.h"
 #include "sys/udp.h"
 
-#define MAX_PUB 20
+#define MAX_PUB    20
+#define MAX_IFACES 32
 
 struct daemon {
     struct uftpd_opts o;
@@ -42,8 +44,12 @@ struct daemon {
     struct uft_store store;
     struct uft_client *client;
     int fd;
-    unsigned ifindex;
-    uint32_t if_ipv4;
+    unsigned ifindex[MAX_IFACES]; /* -I, or every multicast interface */
+    uint32_t if_ipv4[MAX_IFACES];
+    size_t n_ifaces;
+    struct hostlist_server *servers; /* -S */
+    struct uft_server_entry *entries;
+    size_t n_servers;
     uint16_t port;
     FILE *status;
     bool status_to_log; /* -F @LOG: the log's FILE, which may roll over */
@@ -212,19 +218,84 @@ static int st_end(void *ctx, void *h, bool commit)
 
 /* ---------- events ---------- */
 
+/* "YYYY/MM/DD-HH:MM:SS", local time, as UFTP's status lines have it. */
+static const char *status_time(char *buf, size_t cap)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(buf, cap, "%Y/%m/%d-%H:%M:%S", &tm);
+    return buf;
+}
+
 static void status_line(struct daemon *d, const struct uft_event *ev)
 {
     static const char *words[] = {"copied", "skipped", "overwritten", "rejected"};
     FILE *out = d->status_to_log ? d->log.f : d->status;
-    time_t now = time(NULL);
-    struct tm tm;
+    char stamp[32];
     if (!out)
         return;
-    localtime_r(&now, &tm);
-    fprintf(out, "RESULT;%04d/%02d/%02d-%02d:%02d:%02d;%08X;%08X;%s;%lluKB;%s\n", tm.tm_year + 1900,
-            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, 0u, ev->group_id,
-            ev->text ? ev->text : "", (unsigned long long)(ev->count / 1024),
+    fprintf(out, "RESULT;%s;%08X;%08X;%s;%lluKB;%s\n", status_time(stamp, sizeof stamp),
+            ev->server_id, ev->group_id, ev->text ? ev->text : "",
+            (unsigned long long)(ev->count / 1024),
             ev->status >= 0 && ev->status <= 3 ? words[ev->status] : "unknown");
+    fflush(out);
+}
+
+/* Join or leave group g on every interface: any-source, or with -o one
+ * (S,G) per listed server of g's family. 0, or UFT_E_IO when a join
+ * failed on every interface (errno from the last). */
+static int membership(struct daemon *d, const struct uft_addr *g, bool join)
+{
+    size_t i, k, ok = 0, tried = 0;
+    for (i = 0; i < d->n_ifaces; i++) {
+        if (!d->o.ssm) {
+            int rc = join ? uft_udp_join(d->fd, g, d->ifindex[i], d->if_ipv4[i])
+                          : uft_udp_leave(d->fd, g, d->ifindex[i], d->if_ipv4[i]);
+            tried++;
+            ok += rc == 0 || errno == EADDRINUSE;
+            continue;
+        }
+        for (k = 0; k < d->n_servers; k++) {
+            if (d->servers[k].addr.ss.ss_family != g->ss.ss_family)
+                continue;
+            tried++;
+            ok += uft_udp_join_source(d->fd, g, &d->servers[k].addr, d->ifindex[i], join) == 0 ||
+                  errno == EADDRINUSE;
+        }
+    }
+    return tried && !ok ? UFT_E_IO : 0;
+}
+
+static void addr_of(const struct uft_event *ev, struct uft_addr *g)
+{
+    memset(g, 0, sizeof *g);
+    if (ev->ipv6) {
+        struct sockaddr_in6 *s = (struct sockaddr_in6 *)&g->ss;
+        s->sin6_family = AF_INET6;
+        memcpy(&s->sin6_addr, ev->addr, 16);
+        g->len = sizeof *s;
+    } else {
+        struct sockaddr_in *s = (struct sockaddr_in *)&g->ss;
+        s->sin_family = AF_INET;
+        memcpy(&s->sin_addr, ev->addr, 4);
+        g->len = sizeof *s;
+    }
+}
+
+/* -F: "CONNECT;time;SERVERID;GROUPID;server_ip;server_name", UFTP's line
+ * for an accepted session (the name is the address: no DNS lookups). */
+static void connect_line(struct daemon *d, const struct uft_event *ev)
+{
+    FILE *out = d->status_to_log ? d->log.f : d->status;
+    struct uft_addr a;
+    char host[80], stamp[32];
+    if (!out || !ev->peer)
+        return;
+    uft_udp_from_peer(ev->peer, &a);
+    uft_udp_format_host(&a, host, sizeof host);
+    fprintf(out, "CONNECT;%s;%08X;%08X;%s;%s\n", status_time(stamp, sizeof stamp), ev->server_id,
+            ev->group_id, host, host);
     fflush(out);
 }
 
@@ -235,28 +306,17 @@ static void on_event(void *ctx, const struct uft_event *ev)
     char line[300];
     switch (ev->type) {
     case UFT_EV_LOG:
-        uft_log_write(&d->log, ev->level, ev->group_id, 0, ev->file_id, ev->text);
+        uft_log_write(&d->log, ev->level, ev->group_id, ev->group_inst, ev->file_id, ev->text);
+        break;
+    case UFT_EV_SESSION_START:
+        connect_line(d, ev);
         break;
     case UFT_EV_JOIN:
     case UFT_EV_LEAVE:
-        memset(&g, 0, sizeof g);
-        if (ev->ipv6) {
-            struct sockaddr_in6 *s = (struct sockaddr_in6 *)&g.ss;
-            s->sin6_family = AF_INET6;
-            memcpy(&s->sin6_addr, ev->addr, 16);
-            g.len = sizeof *s;
-        } else {
-            struct sockaddr_in *s = (struct sockaddr_in *)&g.ss;
-            s->sin_family = AF_INET;
-            memcpy(&s->sin_addr, ev->addr, 4);
-            g.len = sizeof *s;
-        }
-        if (ev->type == UFT_EV_JOIN && uft_udp_join(d->fd, &g, d->ifindex, d->if_ipv4) != 0 &&
-            errno != EADDRINUSE)
+        addr_of(ev, &g);
+        if (membership(d, &g, ev->type == UFT_EV_JOIN) != 0 && ev->type == UFT_EV_JOIN)
             uft_log_printf(&d->log, 0, "cannot join %s: %s", uft_udp_format(&g, line, sizeof line),
                            strerror(errno));
-        if (ev->type == UFT_EV_LEAVE)
-            uft_udp_leave(d->fd, &g, d->ifindex, d->if_ipv4);
         break;
     case UFT_EV_FILE_RESULT:
         if (d->status || d->status_to_log)
@@ -265,12 +325,15 @@ static void on_event(void *ctx, const struct uft_event *ev)
                  ev->status == UFT_COMP_REJECTED  ? "rejected"
                  : ev->status == UFT_COMP_SKIPPED ? "skipped"
                                                   : "received");
-        uft_log_write(&d->log, 2, ev->group_id, 0, ev->file_id, line);
+        uft_log_write(&d->log, 2, ev->group_id, ev->group_inst, ev->file_id, line);
         break;
     case UFT_EV_SESSION_END:
-        snprintf(line, sizeof line, "Session %s%s%s", ev->status ? "failed" : "complete",
-                 ev->text ? ": " : "", ev->text ? ev->text : "");
-        uft_log_write(&d->log, ev->status ? 1 : 2, ev->group_id, 0, 0, line);
+        if (ev->status)
+            snprintf(line, sizeof line, "Session failed%s%s", ev->text ? ": " : "",
+                     ev->text ? ev->text : "");
+        else
+            snprintf(line, sizeof line, "Session complete");
+        uft_log_write(&d->log, ev->status ? 1 : 2, ev->group_id, ev->group_inst, 0, line);
         uft_store_session_end(&d->store, ev->group_id, ev->status == 0);
         break;
     default:
@@ -280,31 +343,75 @@ static void on_event(void *ctx, const struct uft_event *ev)
 
 /* ---------- setup and loop ---------- */
 
+/* -I: the interfaces named, or every multicast interface. */
+static int setup_ifaces(struct daemon *d, char *err, size_t errlen)
+{
+    char list[1024], *tok, *save = NULL;
+    if (!d->o.ifaces) {
+        d->n_ifaces = uft_udp_ifaces(d->ifindex, d->if_ipv4, MAX_IFACES);
+        if (d->n_ifaces == 0) { /* none up yet: let the kernel choose */
+            d->ifindex[0] = 0;
+            d->if_ipv4[0] = 0;
+            d->n_ifaces = 1;
+        }
+        return 0;
+    }
+    snprintf(list, sizeof list, "%s", d->o.ifaces);
+    for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (d->n_ifaces == MAX_IFACES) {
+            snprintf(err, errlen, "-I: more than %d interfaces", MAX_IFACES);
+            return UFT_E_VALUE;
+        }
+        d->ifindex[d->n_ifaces] = uft_udp_iface(tok, &d->if_ipv4[d->n_ifaces]);
+        if (!d->ifindex[d->n_ifaces]) {
+            snprintf(err, errlen, "-I %s: no such interface (give a name or one of its addresses)",
+                     tok);
+            return UFT_E_VALUE;
+        }
+        d->n_ifaces++;
+    }
+    return 0;
+}
+
+/* -S: the servers this daemon answers; with -o, their addresses are the
+ * sources it joins. */
+static int setup_servers(struct daemon *d, char *err, size_t errlen)
+{
+    size_t i;
+    if (!d->o.server_list)
+        return 0;
+    if (hostlist_read_servers(d->o.server_list, &d->servers, &d->n_servers, err, errlen) != 0)
+        return UFT_E_VALUE;
+    d->entries = calloc(d->n_servers, sizeof *d->entries);
+    if (!d->entries) {
+        snprintf(err, errlen, "out of memory");
+        return UFT_E_NOMEM;
+    }
+    for (i = 0; i < d->n_servers; i++)
+        d->entries[i] = d->servers[i].e;
+    return 0;
+}
+
 static int setup_socket(struct daemon *d, char *err, size_t errlen)
 {
     struct uft_udp_opts uo;
     char list[1024], *tok, *save = NULL;
     bool v6 = strchr(d->o.pub_addrs, ':') != NULL;
+    int rc;
+    if ((rc = setup_ifaces(d, err, errlen)) != 0 || (rc = setup_servers(d, err, errlen)) != 0)
+        return rc;
     memset(&uo, 0, sizeof uo);
-    if (d->o.ifaces) {
-        char first[256];
-        snprintf(first, sizeof first, "%s", d->o.ifaces);
-        first[strcspn(first, ",")] = '\0';
-        d->ifindex = uft_udp_iface(first, &d->if_ipv4);
-        if (!d->ifindex) {
-            snprintf(err, errlen, "-I %s: no such interface", first);
-            return UFT_E_VALUE;
-        }
-    }
     uo.family = v6 ? AF_INET6 : AF_INET;
     uo.port = d->port;
     uo.sockbuf = (int)d->o.sockbuf;
     uo.dscp = (int)d->o.dscp;
-    uo.ifindex = d->ifindex;
-    uo.if_ipv4 = d->if_ipv4;
+    if (d->o.ifaces) { /* replies leave by the first one named */
+        uo.ifindex = d->ifindex[0];
+        uo.if_ipv4 = d->if_ipv4[0];
+    }
     d->fd = uft_udp_open(&uo);
     if (d->fd < 0) {
-        snprintf(err, errlen, "cannot open UDP port %u: %s", d->port, strerror(errno));
+        snprintf(err, errlen, "-p %u: cannot open the UDP port: %s", d->port, strerror(errno));
         return UFT_E_IO;
     }
     snprintf(list, sizeof list, "%s", d->o.pub_addrs);
@@ -314,7 +421,12 @@ static int setup_socket(struct daemon *d, char *err, size_t errlen)
             snprintf(err, errlen, "-M %s: not a multicast address", tok);
             return UFT_E_VALUE;
         }
-        if (uft_udp_join(d->fd, &g, d->ifindex, d->if_ipv4) != 0) {
+        if (d->o.ssm && !uft_udp_is_ssm(&g)) {
+            snprintf(err, errlen, "-M %s: -o needs source-specific addresses (232.x.x.x, ff3x::)",
+                     tok);
+            return UFT_E_VALUE;
+        }
+        if (membership(d, &g, true) != 0) {
             snprintf(err, errlen, "-M %s: cannot join: %s", tok, strerror(errno));
             return UFT_E_IO;
         }
@@ -322,17 +434,40 @@ static int setup_socket(struct daemon *d, char *err, size_t errlen)
     return 0;
 }
 
+static void on_readable(void *ctx, int fd)
+{
+    static uint8_t buf[10000];
+    struct daemon *d = ctx;
+    struct uft_addr from;
+    ssize_t n;
+    while ((n = uft_udp_recv(fd, buf, sizeof buf, &from)) > 0) {
+        struct uft_peer p;
+        uft_udp_to_peer(&from, &p);
+        uft_client_feed(d->client, uft_clock_now_ns(), buf, (size_t)n, &p);
+    }
+}
+
+/* The engine's deadline, but at most a second away: a signal that lands
+ * just before the wait is then noticed within a second. */
+static uft_ts wait_until(uft_ts deadline, uft_ts now)
+{
+    return deadline > now && deadline - now > 1000000000u ? now + 1000000000u : deadline;
+}
+
 static int run(struct daemon *d)
 {
     static uint8_t buf[10000];
-    struct pollfd pfd = {d->fd, POLLIN, 0};
+    struct uft_loop loop;
     bool shutting = false;
+    int rc = 0;
+    if (uft_loop_open(&loop) != 0 || uft_loop_add(&loop, d->fd, on_readable, d) != 0) {
+        uft_log_printf(&d->log, 0, "cannot set up the event loop: %s", strerror(errno));
+        return 2;
+    }
     for (;;) {
-        uft_ts now = uft_clock_now_ns(), dl;
-        struct uft_addr from;
+        uft_ts now = uft_clock_now_ns();
         struct uft_tx tx;
         ssize_t n;
-        int timeout_ms;
         reap_children(d);
         if (stop_signal && !shutting) {
             uft_log_printf(&d->log, 1, "Exiting on signal %d", (int)stop_signal);
@@ -342,23 +477,25 @@ static int run(struct daemon *d)
         while ((n = uft_client_pull(d->client, now, buf, sizeof buf, &tx)) > 0) {
             struct uft_addr to;
             uft_udp_from_peer(&tx.peer, &to);
-            if (uft_udp_send(d->fd, buf, (size_t)n, &to) != 0)
-                uft_log_printf(&d->log, 1, "send failed: %s", strerror(errno));
+            if (uft_udp_send(d->fd, buf, (size_t)n, &to) != 0) {
+                const char *why = strerror(errno);
+                char where[80];
+                uft_log_printf(&d->log, 1, "send to %s failed: %s",
+                               uft_udp_format(&to, where, sizeof where), why);
+            }
         }
-        if (shutting)
-            return 6;
-        dl = uft_client_deadline(d->client);
-        timeout_ms = dl == UFT_NEVER ? 1000 : dl <= now ? 0 : (int)((dl - now) / 1000000 + 1);
-        if (timeout_ms > 1000)
-            timeout_ms = 1000; /* notice signals */
-        if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
-            return 2;
-        while ((n = uft_udp_recv(d->fd, buf, sizeof buf, &from)) > 0) {
-            struct uft_peer p;
-            uft_udp_to_peer(&from, &p);
-            uft_client_feed(d->client, uft_clock_now_ns(), buf, (size_t)n, &p);
+        if (shutting) {
+            rc = 6;
+            break;
+        }
+        if (uft_loop_wait(&loop, wait_until(uft_client_deadline(d->client), now)) < 0) {
+            uft_log_printf(&d->log, 0, "event loop failed: %s", strerror(errno));
+            rc = 2;
+            break;
         }
     }
+    uft_loop_close(&loop);
+    return rc;
 }
 
 static int daemonize(struct daemon *d)
@@ -473,6 +610,8 @@ int main(int argc, char **argv)
     cfg.signkey = signkey;
     cfg.client_id = d.o.uid ? d.o.uid : uft_udp_default_id();
     cfg.encrypted_only = d.o.encrypted_only;
+    cfg.servers = d.entries;
+    cfg.n_servers = d.n_servers;
     memset(&ops, 0, sizeof ops);
     ops.ctx = &d;
     ops.event = on_event;
@@ -494,6 +633,8 @@ int main(int argc, char **argv)
     uft_client_free(d.client);
     uft_signkey_free(signkey);
     uft_store_close(&d.store);
+    free(d.servers);
+    free(d.entries);
     if (d.status)
         fclose(d.status);
     return rc;

@@ -29,6 +29,8 @@
 static void emit(struct uft_client *c, const struct csession *s, struct uft_event *ev)
 {
     ev->group_id = s ? s->group_id : 0;
+    ev->group_inst = s ? s->inst : 0;
+    ev->server_id = s ? s->server_id : 0;
     ev->client_id = c->cfg.client_id;
     if (c->ops.event)
         c->ops.event(c->ops.ctx, ev);
@@ -217,6 +219,10 @@ static void on_announce(struct uft_client *c, const struct uft_msg *m, const uin
         emit(c, s, &ev);
     }
     clog_(c, s, 2, "Received request from server %08X, group %08X", s->server_id, s->group_id);
+    {
+        struct uft_event ev = {.type = UFT_EV_SESSION_START, .peer = &s->server};
+        emit(c, s, &ev);
+    }
 }
 
 static void report_result(struct uft_client *c, struct csession *s, const char *name)
@@ -244,7 +250,7 @@ static void file_finished(struct uft_client *c, struct csession *s)
     s->file_done = true;
     s->phase = C_MIDGROUP;
     s->owe_complete = true;
-    report_result(c, s, NULL);
+    report_result(c, s, s->file_name);
 }
 
 static void begin_file(struct uft_client *c, struct csession *s, const struct uft_msg *m,
@@ -277,6 +283,7 @@ static void begin_file(struct uft_client *c, struct csession *s, const struct uf
     rx.sync = s->flags & (UFT_ANN_SYNC | UFT_ANN_PREVIEW);
     rx.preview = s->flags & UFT_ANN_PREVIEW;
     s->file_id = f->file_id;
+    memcpy(s->file_name, name, sizeof s->file_name);
     s->ftype = f->ftype;
     s->file_done = false;
     s->have_free = false;

@@ -39,6 +39,7 @@ struct csession {
 
     /* the current file */
     uint16_t file_id;
+    char file_name[1024]; /* the current file's name as the server sent it */
     uint8_t ftype;
     struct uft_layout lay;
     void *handle;

@@ -47,6 +47,7 @@ enum uft_ev_type {
     UFT_EV_CLIENT_ABORT,      /* client_id aborted (text = reason) */
     UFT_EV_PASS,              /* a new pass over file_id (count) */
     UFT_EV_SESSION_END,       /* the session is over (status = exit code) */
+    UFT_EV_SESSION_START,     /* client: a server's session accepted (peer = its address) */
     UFT_EV_JOIN,              /* client: join the private group (addr) */
     UFT_EV_LEAVE,             /* client: leave it */
 };
@@ -62,14 +63,17 @@ struct uft_event {
     enum uft_ev_type type;
     int level; /* for UFT_EV_LOG: 0 (errors) .. 5 (debug) */
     uint32_t group_id;
+    uint8_t group_inst;
     uint32_t client_id;
+    uint32_t server_id; /* client events: the session's server */
     uint16_t file_id;
-    int status;          /* FILE_RESULT: enum uft_comp_status or UFT_RESULT_*;
-                            SESSION_END: the exit code */
-    uint64_t count;      /* bytes of the file, pass number, free space */
-    uft_ts elapsed;      /* FILE_RESULT: time from file start to result */
-    const char *text;    /* NUL-terminated, valid during the callback */
-    const uint8_t *addr; /* JOIN/LEAVE: 4 or 16 address bytes */
+    int status;                  /* FILE_RESULT: enum uft_comp_status or UFT_RESULT_*;
+                                    SESSION_END: the exit code */
+    uint64_t count;              /* bytes of the file, pass number, free space */
+    uft_ts elapsed;              /* FILE_RESULT: time from file start to result */
+    const char *text;            /* NUL-terminated, valid during the callback */
+    const uint8_t *addr;         /* JOIN/LEAVE: 4 or 16 address bytes */
+    const struct uft_peer *peer; /* SESSION_START: where the server's ANNOUNCE came from */
     bool ipv6;
 };
 

@@ -50,6 +50,22 @@ const char *uft_udp_format(const struct uft_addr *a, char *buf, size_t cap)
     return buf;
 }
 
+const char *uft_udp_format_host(const struct uft_addr *a, char *buf, size_t cap)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    if (a->ss.ss_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->ss)->sin_addr, host, sizeof host);
+    } else {
+        const struct in6_addr *v6 = &((const struct sockaddr_in6 *)&a->ss)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(v6))
+            inet_ntop(AF_INET, &v6->s6_addr[12], host, sizeof host);
+        else
+            inet_ntop(AF_INET6, v6, host, sizeof host);
+    }
+    snprintf(buf, cap, "%s", host);
+    return buf;
+}
+
 bool uft_udp_is_multicast(const struct uft_addr *a)
 {
     if (a->ss.ss_family == AF_INET)
@@ -96,6 +112,32 @@ unsigned uft_udp_iface(const char *name, uint32_t *ipv4_out)
     }
     freeifaddrs(ifs);
     return idx;
+}
+
+size_t uft_udp_ifaces(unsigned *idx, uint32_t *ipv4, size_t cap)
+{
+    struct ifaddrs *ifs, *i;
+    size_t n = 0, k;
+    if (getifaddrs(&ifs) != 0)
+        return 0;
+    for (i = ifs; i && n < cap; i = i->ifa_next) {
+        unsigned x;
+        if (!i->ifa_addr || (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP) ||
+            !(i->ifa_flags & IFF_MULTICAST) ||
+            (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
+            continue;
+        x = if_nametoindex(i->ifa_name);
+        for (k = 0; k < n && idx[k] != x; k++)
+            ;
+        if (k == n) {
+            idx[n] = x;
+            ipv4[n++] = 0;
+        }
+        if (i->ifa_addr->sa_family == AF_INET && !ipv4[k])
+            ipv4[k] = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+    }
+    freeifaddrs(ifs);
+    return n;
 }
 
 uint32_t uft_udp_default_id(void)

@@ -28,12 +28,20 @@ int uft_udp_resolve(const char *host, uint16_t port, int family, struct uft_addr
 /* "a.b.c.d:port" / "[v6]:port" into buf. */
 const char *uft_udp_format(const struct uft_addr *a, char *buf, size_t cap);
 
+/* The address alone ("a.b.c.d" or "v6", a v4-mapped address as IPv4). */
+const char *uft_udp_format_host(const struct uft_addr *a, char *buf, size_t cap);
+
 bool uft_udp_is_multicast(const struct uft_addr *a);
 
 /* Resolve an interface given by name, or by one of its addresses, to its
  * index; ipv4_out gets its first IPv4 address (0 when none). 0 when the
  * name matches nothing, which callers report. */
 unsigned uft_udp_iface(const char *name_or_addr, uint32_t *ipv4_out);
+
+/* Every interface that is up, takes multicast and is not loopback (UFTP
+ * joins on all of them when -I is not given): up to cap indexes and
+ * their first IPv4 addresses (0 when none). Returns how many. */
+size_t uft_udp_ifaces(unsigned *idx, uint32_t *ipv4, size_t cap);
 
 /* UFTP's default ID: the first non-loopback interface's IPv4 address, or
  * the last 4 bytes of its IPv6 address. 0 when there is none. */
