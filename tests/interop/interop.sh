@@ -4,7 +4,13 @@
 #   interop.sh 4 BUILD_APP_DIR   Debian's UFTP 4.10.2 (/usr/bin)
 #   interop.sh 5 BUILD_APP_DIR   UFTP 5 from $UFTP_REF_DIR (skipped if unset)
 # UFTP 4: plain sessions both ways; encrypted sessions (ECDH, GCM/CCM,
-# client authentication) from UFTP 4's server to ufcast's uftpd.
+# client authentication) from UFTP 4's server to ufcast's uftpd, and from
+# ufcast's uftp -V 4 to UFTP 4's uftpd with every key exchange, cipher and
+# hash 4.10.2 offers (ECDH or RSA key exchange, GCM/CCM/CBC, SHA-1/256/384/
+# 512, HMAC or signatures with CBC, RSA or EC server keys, -c), some of
+# them with ufcast receivers in the same session. A UFTP 4 client needs a
+# key of the server key's kind (an EC key on its curve, or an RSA key of its
+# size), with or without -c: hence the -K on its command lines.
 # UFTP 5: plain, and encrypted both ways with several algorithms and with
 # client authentication.
 set -eu
@@ -31,7 +37,8 @@ make_files "$W/src"
 for i in 1 2 3; do net_loss "c$i" 2; done
 fail=0
 
-# session NAME SERVER_CMD CLIENT1 CLIENT2 CLIENT3
+# session NAME SERVER_CMD CLIENT1 CLIENT2 CLIENT3 (a client is a program
+# and its own options, split on spaces)
 session() {
     name=$1 server=$2
     shift 2
@@ -39,11 +46,12 @@ session() {
     for cbin in "$@"; do
         rm -rf "$W/r$i"
         mkdir -p "$W/r$i"
-        net_bg "c$i" 120 "$cbin" -d -D "$W/r$i" -U "0x0a00000$i" -x 2 \
+        # shellcheck disable=SC2086
+        net_bg "c$i" 120 $cbin -d -D "$W/r$i" -U "0x0a00000$i" -x 2 \
             >"$W/$name.c$i.log" 2>&1
         i=$((i + 1))
     done
-    sleep 0.5
+    sleep 1 # UFTP 4's uftpd makes its -K key first
     set +e
     # shellcheck disable=SC2086
     (cd "$W/src" && ip netns exec "$(net_ns srv)" timeout -k 5 100 $server -R 50000 -r 0.05 -s 10 \
@@ -73,6 +81,29 @@ if [ "$ver" = 4 ]; then
         "$R/uftp -Y aes128-ccm -h sha384 -e ecdh_ecdsa:secp384r1 -c" "$b" "$b" "$b"
     session uftp4_server_ecdh_rsa "$R/uftp -Y aes128-gcm -h sha256 -e ecdh_rsa:secp521r1 -c" \
         "$b" "$b" "$b"
+    # ufcast's uftp -V 4, encrypted, to UFTP 4's uftpd (r: an EC P-256 key,
+    # r384: EC P-384, r1k/r2k: RSA 1024/2048 bits) and to ufcast's uftpd
+    u="$B/uftp -V 4" r="$R/uftpd -K ec:prime256v1" r384="$R/uftpd -K ec:secp384r1"
+    r1k="$R/uftpd -K rsa:1024" r2k="$R/uftpd -K rsa:2048"
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$W/ec384.pem" 2>/dev/null
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$W/rsa1k.pem" 2>/dev/null
+    session ufcast_v4_gcm256_sha256 "$u -Y aes256-gcm -h sha256" "$r" "$r" "$b"
+    session ufcast_v4_gcm128_sha384_auth "$u -Y aes128-gcm -h sha384 -c" "$r" "$b" "$r"
+    session ufcast_v4_ccm128_sha512 "$u -Y aes128-ccm -h sha512" "$r" "$r" "$b"
+    session ufcast_v4_ccm256_sha1_auth "$u -Y aes256-ccm -h sha1 -c" "$r" "$r" "$r"
+    session ufcast_v4_ecdh_rsa_p384 "$u -Y aes128-gcm -e ecdh_rsa:secp384r1 -k $W/rsa1k.pem" \
+        "$r1k" "$r1k" "$b"
+    session ufcast_v4_ecdh_rsa_auth "$u -Y aes256-ccm -h sha384 -K rsa:2048 -c" "$r2k" "$r2k" "$r2k"
+    session ufcast_v4_ec384_key_p521_auth "$u -Y aes256-gcm -e secp521r1 -k $W/ec384.pem -c" \
+        "$r384" "$r384" "$r384"
+    session ufcast_v4_cbc128_hmac "$u -Y aes128-cbc -h sha256" "$r" "$r" "$r"
+    session ufcast_v4_cbc256_sha1_hmac_auth "$u -Y aes256-cbc -h sha1 -w hmac -c" "$r" "$r" "$r"
+    session ufcast_v4_cbc128_sign_ecdsa "$u -Y aes128-cbc -h sha512 -w keyex" "$r" "$r" "$r"
+    session ufcast_v4_cbc256_sign_rsa "$u -Y aes256-cbc -h sha384 -w keyex -K rsa:1024" \
+        "$r1k" "$r1k" "$r1k"
+    session ufcast_v4_rsa_keyex_gcm "$u -Y aes256-gcm -e rsa -K rsa:1024" "$r1k" "$r1k" "$r1k"
+    session ufcast_v4_rsa_keyex_cbc_auth "$u -Y aes128-cbc -h sha1 -e rsa -K rsa:2048 -c" \
+        "$r2k" "$r2k" "$r2k"
 fi
 if [ "$ver" = 5 ]; then
     # encrypted, both ways: each program's defaults, then other algorithms
