@@ -30,11 +30,14 @@ enum uft_dst {
     UFT_DST_PUBLIC,  /* the public (announce) multicast address */
     UFT_DST_PRIVATE, /* the session's private multicast address */
     UFT_DST_PEER,    /* unicast to tx->peer */
+    UFT_DST_GROUP,   /* a proxy's multicast to tx->group (the program adds the port) */
 };
 
 struct uft_tx {
     enum uft_dst dst;
     struct uft_peer peer; /* for UFT_DST_PEER */
+    uint8_t group[16];    /* for UFT_DST_GROUP: 4 (IPv4) or 16 address bytes */
+    bool group_v6;
 };
 
 enum uft_ev_type {

@@ -267,15 +267,26 @@ void uft_ecdh_free(struct uft_ecdh *k)
     }
 }
 
-/* UFTP's ECDSA r/s form to DER for OpenSSL. */
+/* UFTP's ECDSA r/s form to DER for OpenSSL. UFTP 5 grows r or s with
+ * leading zeros until they fill the signature; UFTP 4 (encrypt_openssl.c,
+ * create_ECDSA_sig) writes both at their minimal length and leaves zeros
+ * after s, so about one signature in 128 is shorter than its field. Both
+ * forms are read. */
 static int ecdsa_to_der(const uint8_t *sig, size_t len, uint8_t *der, size_t cap, size_t *out)
 {
     struct uft_ecdsa_sig s;
     ECDSA_SIG *es;
     BIGNUM *r, *sv;
     unsigned char *p = der;
+    size_t used, i;
     int n;
-    if (uft_ecdsa_sig_decode(sig, len, &s) != 0)
+    if (len < 4)
+        return UFT_E_VALUE;
+    used = 4 + ((size_t)sig[0] << 8 | sig[1]) + ((size_t)sig[2] << 8 | sig[3]);
+    for (i = used; i < len; i++)
+        if (sig[i] != 0)
+            return UFT_E_VALUE;
+    if (used > len || uft_ecdsa_sig_decode(sig, used, &s) != 0)
         return UFT_E_VALUE;
     es = ECDSA_SIG_new();
     r = BN_bin2bn(s.r.p, (int)s.r.len, NULL);

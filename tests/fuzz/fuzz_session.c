@@ -2,7 +2,8 @@
  * libFuzzer harness for whole sessions, not just decoders. The input is a
  * sequence of records: one byte of time step (in units of 10 ms), two
  * bytes of length, then a datagram. Each datagram is fed to a client
- * (FUZZ_CLIENT) or a server (FUZZ_SERVER) session with in-memory storage,
+ * (FUZZ_CLIENT), a server (FUZZ_SERVER) or a proxy (FUZZ_PROXY) session,
+ * the client with in-memory storage,
  * and after each one the session's timers run and every datagram it wants
  * to send is pulled. Besides memory errors, it checks that the storage
  * callbacks are used in order (no write to a closed file, no file left
@@ -16,6 +17,7 @@
 
 #include "core/client.h"
 #include "core/msg.h"
+#include "core/proxy.h"
 #include "core/server.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -163,6 +165,50 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uft_server_free(s);
     return 0;
 }
+#elif defined(FUZZ_PROXY)
+/* The proxy: the first byte picks server, client or response proxy; the
+ * top bit of each record's time byte says whether the datagram comes from
+ * the session's upstream (the peer its ANNOUNCE came from) or a receiver.
+ * Besides memory errors: pulls never return more than one queue's worth
+ * in a row without new input, and a drained proxy's deadline lies ahead. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const struct uft_peer up = {4, {10, 98, 0, 1}}, down = {4, {10, 99, 0, 11}};
+    struct uft_proxy_cfg cfg;
+    struct uft_proxy_ops ops;
+    struct uft_proxy *p;
+    struct uft_tx tx;
+    uft_ts now = 1000000000;
+    size_t pos = 1;
+    int pulls;
+    if (size < 1)
+        return 0;
+    memset(&cfg, 0, sizeof cfg);
+    memset(&ops, 0, sizeof ops);
+    cfg.kind = (enum uft_proxy_kind)(1 + data[0] % 3);
+    cfg.proxy_id = 0x0a620003;
+    cfg.down_fixed = true;
+    cfg.down = down;
+    cfg.max_groups = 4;
+    if (uft_proxy_create(&cfg, &ops, now, &p) != 0)
+        return 0;
+    while (pos + 3 <= size) {
+        size_t len = (size_t)data[pos + 1] << 8 | data[pos + 2];
+        const struct uft_peer *from = (data[pos] & 0x80) ? &up : &down;
+        now += (uft_ts)(data[pos] & 0x7f) * 10000000;
+        pos += 3;
+        if (len > size - pos)
+            len = size - pos;
+        uft_proxy_feed(p, now, data + pos, len, from);
+        pos += len;
+        for (pulls = 0; pulls < 1000 && uft_proxy_pull(p, now, out, sizeof out, &tx) > 0;)
+            pulls++;
+        if (pulls == 1000 || uft_proxy_deadline(p) <= now)
+            abort(); /* an unbounded queue, or a deadline that would spin the loop */
+    }
+    uft_proxy_free(p);
+    return 0;
+}
 #else
-#error "build with FUZZ_CLIENT or FUZZ_SERVER"
+#error "build with FUZZ_CLIENT, FUZZ_SERVER or FUZZ_PROXY"
 #endif

@@ -228,6 +228,41 @@ static void test_rsa_key_exchange(void **state)
     uft_signkey_free(ec);
 }
 
+/* UFTP 4 writes r and s of an ECDSA signature at their minimal length and
+ * zeros after them (about one signature in 128 has a short r or s): such
+ * a signature verifies, and one with junk in that tail does not. */
+static void test_ecdsa_uftp4_form(void **state)
+{
+    struct uft_signkey *k;
+    uint8_t blob[200], sig[80], v4[80];
+    size_t bl, sl, tries, rl, sz, r0, s0;
+    (void)state;
+    assert_int_equal(uft_signkey_new_ec(UFT_CURVE_P256, &k), 0);
+    assert_int_equal(uft_signkey_blob(k, blob, sizeof blob, &bl), 0);
+    for (tries = 0; tries < 5000; tries++) {
+        assert_int_equal(uft_crypto_sign(k, UFT_HASH_SHA256, "msg", 3, sig, sizeof sig, &sl), 0);
+        if (sig[4] == 0 || sig[4 + 32] == 0)
+            break; /* r or s has a leading zero byte */
+    }
+    assert_true(tries < 5000);
+    assert_int_equal(sig[1], 32); /* ufcast writes UFTP 5's form: 32 + 32 */
+    for (r0 = 0; sig[4 + r0] == 0; r0++)
+        ;
+    for (s0 = 0; sig[36 + s0] == 0; s0++)
+        ;
+    rl = 32 - r0;
+    sz = 32 - s0;
+    memset(v4, 0, sizeof v4);
+    v4[1] = (uint8_t)rl;
+    v4[3] = (uint8_t)sz;
+    memcpy(v4 + 4, sig + 4 + r0, rl);
+    memcpy(v4 + 4 + rl, sig + 36 + s0, sz);
+    assert_int_equal(uft_crypto_verify(blob, bl, UFT_HASH_SHA256, "msg", 3, v4, sl), 0);
+    v4[sl - 1] = 1;
+    assert_int_not_equal(uft_crypto_verify(blob, bl, UFT_HASH_SHA256, "msg", 3, v4, sl), 0);
+    uft_signkey_free(k);
+}
+
 static void test_sign_keys_files(void **state)
 {
     static const char *const specs[] = {"ec256", "ec384", "ec521", "rsa1024"};
@@ -273,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_ecdh_agreement),   cmocka_unit_test(test_real_announce_signatures),
         cmocka_unit_test(test_sign_keys_files),  cmocka_unit_test(test_cbc_known_answer),
         cmocka_unit_test(test_cbc_group_master), cmocka_unit_test(test_rsa_key_exchange),
+        cmocka_unit_test(test_ecdsa_uftp4_form),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

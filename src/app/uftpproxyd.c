@@ -1,0 +1,387 @@
+/*
+ * uftpproxyd: UFTP's proxy daemon (server, client or response proxy) over
+ * the core's proxy session. One UDP socket on -p carries both directions;
+ * a client proxy multicasts downstream to port -q, a response proxy's
+ * PROXY_KEY goes to port -p, and the public and private groups are
+ * joined on every -I interface (a client proxy joins none: it hears its
+ * server proxy by unicast).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "app/hostlist.h"
+#include "app/keys.h"
+#include "app/mcast.h"
+#include "app/uftpproxyd_cli.h"
+#include "core/err.h"
+#include "core/proxy.h"
+#include "crypto/ops.h"
+#include "sys/clock.h"
+#include "sys/log.h"
+#include "sys/loop.h"
+#include "sys/udp.h"
+
+#define MAX_HB 100
+
+struct proxyd {
+    struct uftpproxyd_opts o;
+    struct uft_log log;
+    struct app_mcast mc;
+    struct uft_proxy *proxy;
+    struct uft_peer hb[MAX_HB];
+    size_t n_hb;
+    struct hostlist_server *servers; /* -S */
+    size_t n_servers;
+    struct uft_addr *sources;
+    uint32_t *clients; /* -C */
+    uint8_t *client_fps;
+    size_t n_clients;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void on_event(void *ctx, const struct uft_event *ev)
+{
+    struct proxyd *d = ctx;
+    struct uft_addr g;
+    char where[80];
+    switch (ev->type) {
+    case UFT_EV_LOG:
+        uft_log_write(&d->log, ev->level, ev->group_id, ev->group_inst, 0, ev->text);
+        break;
+    case UFT_EV_JOIN:
+    case UFT_EV_LEAVE:
+        app_mcast_addr(ev->addr, ev->ipv6, (uint16_t)d->o.port, &g);
+        if (app_mcast_membership(&d->mc, &g, ev->type == UFT_EV_JOIN) != 0 &&
+            ev->type == UFT_EV_JOIN)
+            uft_log_printf(&d->log, 0, "cannot join %s: %s",
+                           uft_udp_format(&g, where, sizeof where), strerror(errno));
+        break;
+    default:
+        break;
+    }
+}
+
+/* host[:port] or [v6]:port, default port 1044. */
+static int parse_hostport(const char *s, uint16_t def_port, struct uft_addr *out)
+{
+    char host[256];
+    const char *port = NULL;
+    long p = def_port;
+    if (s[0] == '[') {
+        const char *e = strchr(s, ']');
+        if (!e || (size_t)(e - s - 1) >= sizeof host)
+            return -1;
+        memcpy(host, s + 1, (size_t)(e - s - 1));
+        host[e - s - 1] = '\0';
+        if (e[1] == ':')
+            port = e + 2;
+    } else {
+        snprintf(host, sizeof host, "%s", s);
+        if (strchr(host, ':') && strchr(host, ':') == strrchr(host, ':')) {
+            port = strchr(s, ':') + 1;
+            host[strcspn(host, ":")] = '\0';
+        }
+    }
+    if (port) {
+        char *end;
+        p = strtol(port, &end, 10);
+        if (*end || p < 1 || p > 65535)
+            return -1;
+    }
+    return uft_udp_resolve(host, (uint16_t)p, AF_UNSPEC, out);
+}
+
+static int setup_lists(struct proxyd *d, struct uft_proxy_cfg *cfg, char *err, size_t errlen)
+{
+    char buf[4096], *tok, *save = NULL;
+    size_t i;
+    if (d->o.hb_hosts) {
+        snprintf(buf, sizeof buf, "%s", d->o.hb_hosts);
+        for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            struct uft_addr a;
+            if (d->n_hb == MAX_HB || parse_hostport(tok, 1044, &a) != 0) {
+                snprintf(err, errlen, "-H %s: cannot resolve (host[:port] or [v6]:port)", tok);
+                return -1;
+            }
+            uft_udp_to_peer(&a, &d->hb[d->n_hb++]);
+        }
+    }
+    if (d->o.client_list) {
+        char spec[4100];
+        snprintf(spec, sizeof spec, "@%s", d->o.client_list);
+        if (hostlist_parse_clients(spec, &d->clients, &d->client_fps, &d->n_clients, err, errlen) !=
+            0)
+            return -1;
+    }
+    if (d->o.server_list) {
+        if (hostlist_read_servers(d->o.server_list, &d->servers, &d->n_servers, err, errlen) != 0)
+            return -1;
+        d->sources = calloc(d->n_servers, sizeof *d->sources);
+        if (!d->sources)
+            return -1;
+        for (i = 0; i < d->n_servers; i++)
+            d->sources[i] = d->servers[i].addr;
+    }
+    cfg->hb_peers = d->hb;
+    cfg->n_hb = d->n_hb;
+    cfg->hb_interval = (uft_ts)d->o.hb_interval * UFT_SEC;
+    cfg->clients = d->clients;
+    cfg->client_fps = d->client_fps;
+    cfg->n_clients = d->n_clients;
+    return 0;
+}
+
+static int setup_mode(struct proxyd *d, struct uft_proxy_cfg *cfg, char *err, size_t errlen)
+{
+    cfg->kind = d->o.client     ? UFT_PROXY_CLIENT
+                : d->o.response ? UFT_PROXY_RESPONSE
+                                : UFT_PROXY_SERVER;
+    if (cfg->kind != UFT_PROXY_SERVER)
+        return 0;
+    if (strncmp(d->o.server_dest, "fp=", 3) == 0) {
+        if (app_parse_fingerprint(d->o.server_dest + 3, cfg->down_fp) != 0) {
+            snprintf(err, errlen, "-s %s: the fingerprint must be 20 hex pairs joined by ':'",
+                     d->o.server_dest);
+            return -1;
+        }
+        cfg->down_by_fp = true;
+    } else {
+        struct uft_addr a;
+        if (uft_udp_resolve(d->o.server_dest, (uint16_t)d->o.dest_port, AF_UNSPEC, &a) != 0) {
+            snprintf(err, errlen, "-s %s: cannot resolve the downstream host", d->o.server_dest);
+            return -1;
+        }
+        uft_udp_to_peer(&a, &cfg->down);
+        cfg->down_fixed = true;
+    }
+    return 0;
+}
+
+static int open_socket(struct proxyd *d, char *err, size_t errlen)
+{
+    struct uft_udp_opts uo;
+    char list[1024], *tok, *save = NULL;
+    bool v6 = strchr(d->o.pub_addrs, ':') != NULL ||
+              (d->o.server_dest && strchr(d->o.server_dest, ':') && !d->o.client);
+    memset(&uo, 0, sizeof uo);
+    uo.family = v6 ? AF_INET6 : AF_INET;
+    uo.port = (uint16_t)d->o.port;
+    uo.sockbuf = (int)d->o.sockbuf;
+    uo.ttl = (int)d->o.ttl;
+    uo.dscp = (int)d->o.dscp;
+    if (d->o.out_iface && !(uo.ifindex = uft_udp_iface(d->o.out_iface, &uo.if_ipv4))) {
+        snprintf(err, errlen, "-O %s: no such interface", d->o.out_iface);
+        return -1;
+    }
+    d->mc.fd = uft_udp_open(&uo);
+    if (d->mc.fd < 0) {
+        snprintf(err, errlen, "-p %ld: cannot open the UDP port: %s", d->o.port, strerror(errno));
+        return -1;
+    }
+    d->mc.ssm = d->o.ssm;
+    d->mc.sources = d->sources;
+    d->mc.n_sources = d->n_servers;
+    if (app_mcast_ifaces(&d->mc, d->o.ifaces, err, errlen) != 0)
+        return -1;
+    if (d->o.client)
+        return 0; /* a client proxy hears its server proxy by unicast */
+    snprintf(list, sizeof list, "%s", d->o.pub_addrs);
+    for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        struct uft_addr g;
+        if (uft_udp_resolve(tok, (uint16_t)d->o.port, AF_UNSPEC, &g) != 0 ||
+            !uft_udp_is_multicast(&g) || (d->o.ssm && !uft_udp_is_ssm(&g))) {
+            snprintf(err, errlen, "-M %s: not a%s multicast address", tok,
+                     d->o.ssm ? " source-specific" : "");
+            return -1;
+        }
+        if (app_mcast_membership(&d->mc, &g, true) != 0) {
+            snprintf(err, errlen, "-M %s: cannot join: %s", tok, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void on_readable(void *ctx, int fd)
+{
+    static uint8_t buf[10000];
+    struct proxyd *d = ctx;
+    struct uft_addr from;
+    ssize_t n;
+    while ((n = uft_udp_recv(fd, buf, sizeof buf, &from)) > 0) {
+        struct uft_peer p;
+        uft_udp_to_peer(&from, &p);
+        uft_proxy_feed(d->proxy, uft_clock_now_ns(), buf, (size_t)n, &p);
+    }
+}
+
+static void send_due(struct proxyd *d, uft_ts now)
+{
+    static uint8_t buf[10000];
+    /* a client proxy multicasts to its receivers' port, a response
+     * proxy's PROXY_KEY goes to the port the receivers listen on (-p) */
+    uint16_t gport = (uint16_t)(d->o.client ? d->o.dest_port : d->o.port);
+    struct uft_tx tx;
+    ssize_t n;
+    while ((n = uft_proxy_pull(d->proxy, now, buf, sizeof buf, &tx)) > 0) {
+        struct uft_addr to;
+        if (tx.dst == UFT_DST_GROUP)
+            app_mcast_addr(tx.group, tx.group_v6, gport, &to);
+        else
+            uft_udp_from_peer(&tx.peer, &to);
+        if (uft_udp_send(d->mc.fd, buf, (size_t)n, &to) != 0) {
+            const char *why = strerror(errno);
+            char where[80];
+            uft_log_printf(&d->log, 1, "send to %s failed: %s",
+                           uft_udp_format(&to, where, sizeof where), why);
+        }
+    }
+}
+
+static int run(struct proxyd *d)
+{
+    struct uft_loop loop;
+    int rc = 6;
+    if (uft_loop_open(&loop) != 0 || uft_loop_add(&loop, d->mc.fd, on_readable, d) != 0) {
+        uft_log_printf(&d->log, 0, "cannot set up the event loop: %s", strerror(errno));
+        return 2;
+    }
+    while (!stop_signal) {
+        uft_ts now = uft_clock_now_ns(), dl;
+        send_due(d, now);
+        dl = uft_proxy_deadline(d->proxy);
+        if (dl > now && dl - now > UFT_SEC)
+            dl = now + UFT_SEC; /* notice a signal that lands before the wait */
+        if (uft_loop_wait(&loop, dl) < 0) {
+            uft_log_printf(&d->log, 0, "event loop failed: %s", strerror(errno));
+            rc = 2;
+            break;
+        }
+    }
+    if (stop_signal)
+        uft_log_printf(&d->log, 1, "Exiting on signal %d", (int)stop_signal);
+    uft_loop_close(&loop);
+    return rc;
+}
+
+static int daemonize(struct proxyd *d)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return 5;
+    if (pid > 0)
+        _exit(0);
+    setsid();
+    if (chdir("/") != 0)
+        return 5;
+    if (d->o.pidfile) {
+        FILE *p = fopen(d->o.pidfile, "w");
+        if (!p) {
+            uft_log_printf(&d->log, 0, "cannot write pid file %s: %s", d->o.pidfile,
+                           strerror(errno));
+            return 1;
+        }
+        fprintf(p, "%d\n", (int)getpid());
+        fclose(p);
+    }
+    if (!freopen("/dev/null", "r", stdin) || !freopen("/dev/null", "w", stdout))
+        return 5;
+    uft_log_set_roll(&d->log, d->o.logfile,
+                     d->o.log_max_mb > 0 ? (uint64_t)d->o.log_max_mb * 1000000u : 0,
+                     (int)d->o.log_count, true);
+    return 0;
+}
+
+static int start(struct proxyd *d, struct uft_signkey **key)
+{
+    struct uft_proxy_cfg cfg;
+    struct uft_proxy_ops ops;
+    char err[512], desc[160] = "", first_key[1024], first_gen[256];
+    int rc;
+    memset(&cfg, 0, sizeof cfg);
+    if (setup_mode(d, &cfg, err, sizeof err) || setup_lists(d, &cfg, err, sizeof err)) {
+        fprintf(stderr, "uftpproxyd: %s\n", err);
+        return 1;
+    }
+    if (open_socket(d, err, sizeof err)) {
+        fprintf(stderr, "uftpproxyd: %s\n", err);
+        return 2;
+    }
+    /* -k and -K take lists; UFTP 5 signs with the first */
+    snprintf(first_key, sizeof first_key, "%s", d->o.keyfile ? d->o.keyfile : "");
+    first_key[strcspn(first_key, ",")] = '\0';
+    snprintf(first_gen, sizeof first_gen, "%s", d->o.keygen ? d->o.keygen : "");
+    first_gen[strcspn(first_gen, ",")] = '\0';
+    if ((rc = app_signing_key(first_key[0] ? first_key : NULL, first_gen[0] ? first_gen : NULL, key,
+                              desc, sizeof desc, err, sizeof err)) != 0) {
+        fprintf(stderr, "uftpproxyd: %s\n", err);
+        return rc;
+    }
+    if (desc[0])
+        uft_log_printf(&d->log, 2, "Loaded signing key: %s", desc);
+    cfg.signkey = *key;
+    cfg.proxy_id = d->o.uid ? d->o.uid : uft_udp_default_id();
+    memset(&ops, 0, sizeof ops);
+    ops.ctx = d;
+    ops.event = on_event;
+    ops.crypto = uft_crypto_ops();
+    if (uft_proxy_create(&cfg, &ops, uft_clock_now_ns(), &d->proxy) != 0) {
+        fprintf(stderr, "uftpproxyd: cannot start the proxy (out of memory)\n");
+        return 5;
+    }
+    uft_log_printf(&d->log, 2, "ufcast uftpproxyd: %s proxy 0x%08X on port %ld",
+                   d->o.client     ? "client"
+                   : d->o.response ? "response"
+                                   : "server",
+                   cfg.proxy_id, d->o.port);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct proxyd d;
+    struct uft_signkey *key = NULL;
+    char err[512];
+    int rc;
+    memset(&d, 0, sizeof d);
+    d.mc.fd = -1;
+    rc = uftpproxyd_cli_parse(argc, argv, &d.o, err, sizeof err);
+    if (rc == UFTPPROXYD_CLI_HELP) {
+        uftpproxyd_cli_usage(stdout);
+        return 0;
+    }
+    if (rc != UFTPPROXYD_CLI_OK) {
+        fprintf(stderr, "uftpproxyd: %s\n", err);
+        return 1;
+    }
+    if (uft_log_open(&d.log, d.o.foreground ? NULL : d.o.logfile, (int)d.o.log_level, true)) {
+        fprintf(stderr, "uftpproxyd: -L %s: %s\n", d.o.logfile, strerror(errno));
+        return 4;
+    }
+    if ((rc = start(&d, &key)) == 0 && (d.o.foreground || (rc = daemonize(&d)) == 0)) {
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+        signal(SIGPIPE, SIG_IGN);
+        if (d.o.nice && setpriority(PRIO_PROCESS, 0, (int)d.o.nice) != 0)
+            uft_log_printf(&d.log, 1, "cannot set priority -N %ld: %s", d.o.nice, strerror(errno));
+        rc = run(&d);
+    }
+    uft_proxy_free(d.proxy);
+    uft_signkey_free(key);
+    free(d.servers);
+    free(d.sources);
+    free(d.clients);
+    free(d.client_fps);
+    return rc;
+}

@@ -1,0 +1,101 @@
+/*
+ * The proxy without I/O: UFTP's three proxies in one object.
+ *
+ *   server proxy   near the server: everything the server sends goes on
+ *                  by unicast to one downstream address (fixed, or learnt
+ *                  from an authenticated heartbeat), and everything from
+ *                  downstream goes back to the server. A multicast tunnel.
+ *   client proxy   near the receivers: what arrives from upstream is sent
+ *                  again to the session's public (ANNOUNCE) or private
+ *                  multicast address; the receivers' REGISTER,
+ *                  FILEINFO_ACK, STATUS and COMPLETE are gathered for one
+ *                  GRTT and go upstream as one message listing them.
+ *   response proxy the server reaches the receivers itself; the proxy only
+ *                  gathers their answers, which they send to it because
+ *                  its PROXY_KEY told them where it is.
+ *
+ * Heartbeats (HB_REQ / HB_RESP) keep NAT mappings open: a proxy answers
+ * them, and sends its own to the -H hosts, signing the nonce when a server
+ * proxy challenges it.
+ *
+ * Not yet here: encrypted sessions through a client or response proxy
+ * (the proxy's own key exchange with the server and its receivers); such
+ * a session is refused with an ABORT upstream that says so. A server
+ * proxy forwards encrypted sessions untouched.
+ */
+#ifndef UFT_PROXY_H
+#define UFT_PROXY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/secure.h"
+#include "core/session.h"
+
+enum uft_proxy_kind { UFT_PROXY_SERVER = 1, UFT_PROXY_CLIENT = 2, UFT_PROXY_RESPONSE = 3 };
+
+struct uft_proxy_cfg {
+    enum uft_proxy_kind kind;
+    uint32_t proxy_id;
+    /* server proxy: the downstream, fixed (-s host) ... */
+    bool down_fixed;
+    struct uft_peer down;
+    /* ... or taken from an HB_REQ signed by the key with this SHA-1
+     * fingerprint (-s fp=...) */
+    bool down_by_fp;
+    uint8_t down_fp[20];
+    /* client proxy: the receivers it serves (-C); n_clients 0 = any.
+     * client_fps: 20 bytes per entry, all zero = any key. Borrowed. */
+    const uint32_t *clients;
+    const uint8_t *client_fps;
+    size_t n_clients;
+    /* heartbeats to send (-H) every hb_interval (-h; 0 = 20 s). Borrowed. */
+    const struct uft_peer *hb_peers;
+    size_t n_hb;
+    uft_ts hb_interval;
+    /* signs heartbeat nonces when challenged; borrowed; NULL: an
+     * ephemeral ECDSA P-256 key is made when needed */
+    void *signkey;
+    unsigned max_groups; /* 0 = 100, as UFTP */
+};
+
+struct uft_proxy_ops {
+    void *ctx;
+    uft_event_fn event;                  /* LOG, JOIN and LEAVE (a session's private group) */
+    const struct uft_crypto_ops *crypto; /* heartbeat signatures; may be NULL */
+};
+
+struct uft_proxy;
+
+/* UFT_E_INVAL for a configuration that cannot work, UFT_E_NOMEM. */
+int uft_proxy_create(const struct uft_proxy_cfg *cfg, const struct uft_proxy_ops *ops, uft_ts now,
+                     struct uft_proxy **out);
+void uft_proxy_free(struct uft_proxy *p);
+
+/* A datagram from anyone. Malformed or unexpected ones are dropped and
+ * counted; nothing unauthenticated is answered except heartbeats. */
+void uft_proxy_feed(struct uft_proxy *p, uft_ts now, const uint8_t *pkt, size_t len,
+                    const struct uft_peer *from);
+
+/* The next datagram due: its length, 0 when none, or a negative uft_err
+ * when cap is too small. tx->dst is UFT_DST_PEER (tx->peer) or
+ * UFT_DST_GROUP (tx->group, the program adds the downstream port). */
+ssize_t uft_proxy_pull(struct uft_proxy *p, uft_ts now, uint8_t *buf, size_t cap,
+                       struct uft_tx *tx);
+
+/* When pull next has something (UFT_NEVER: only a datagram can wake it). */
+uft_ts uft_proxy_deadline(const struct uft_proxy *p);
+
+struct uft_proxy_stats {
+    uint64_t rx_packets, rx_dropped;
+    uint64_t forwarded;  /* datagrams passed on unchanged */
+    uint64_t aggregated; /* receiver answers gathered */
+    uint64_t sent;       /* datagrams of the proxy's own */
+    uint64_t queue_drops;
+    uint32_t groups;
+};
+void uft_proxy_stats(const struct uft_proxy *p, struct uft_proxy_stats *st);
+
+#endif
