@@ -114,8 +114,9 @@ tunnel() { # tunnel NAME SERVER_BIN RECEIVER_BIN
     start cp "$1.cp.log" "$B/uftpproxyd" -d -c -O eth1 -x 3
     receivers "$1" "$3" c1 c2
     serve "$1" "$2" -Y none
+    # without loss both REGISTERs fall in one GRTT and go up as one
     if [ "$rc" -eq 0 ] && got "$W/r_c1" && got "$W/r_c2" &&
-        grep -q "REGISTER sent for 2 client" "$W/$1.cp.log"; then
+        { [ "$1" != tunnel_uftp5 ] || grep -q "REGISTER sent for 2 client" "$W/$1.cp.log"; }; then
         echo "PASS $1"
     else
         bad "$1: server exit $rc; $(tail -3 "$W/$1.s.log")"
