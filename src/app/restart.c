@@ -71,6 +71,7 @@ static int write_body(int fd, const struct restart_info *ri)
         put_le32(host + 84, h->has_fp);
         if (h->has_fp)
             memcpy(host + 88, h->fp, sizeof h->fp);
+        put_le32(host + 152, h->is_proxy);
         if (write_all(fd, host, sizeof host))
             return -1;
     }
@@ -178,6 +179,7 @@ static int read_hosts(int fd, const char *path, struct restart_info *ri, char *e
                 host[83];
         h->has_fp = get_le32(host + 84) != 0;
         memcpy(h->fp, host + 88, sizeof h->fp);
+        h->is_proxy = get_le32(host + 152) != 0;
     }
     if (r != 0) {
         snprintf(err, errlen, "%s: the host list is cut short (%s)", path,

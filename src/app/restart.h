@@ -29,6 +29,7 @@ struct restart_host {
     uint32_t id;
     bool has_fp;
     uint8_t fp[20];
+    bool is_proxy; /* a proxy whose clients failed (uftp -j) */
 };
 
 struct restart_info {

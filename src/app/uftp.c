@@ -418,41 +418,62 @@ static int run(struct sender *s, struct uft_server *srv)
     return code;
 }
 
+/* One host of the restart file, with the fingerprint -H or -j gave it. */
+static void restart_host_of(struct restart_host *h, uint32_t id, bool is_proxy, const uint32_t *ids,
+                            const uint8_t *fps, size_t n)
+{
+    static const uint8_t zero[20];
+    size_t k;
+    h->id = id;
+    h->is_proxy = is_proxy;
+    for (k = 0; fps && k < n; k++) {
+        if (ids[k] == id && memcmp(fps + 20 * k, zero, 20) != 0) {
+            h->has_fp = true;
+            memcpy(h->fp, fps + 20 * k, 20);
+        }
+    }
+}
+
 /* -f: list every client that did not finish in the restart file, with
- * the operands and the fingerprint it was expected to have, for -F. */
+ * the operands and the fingerprint it was expected to have, for -F. As
+ * UFTP does, a failed client behind a proxy is followed by that proxy
+ * (once), so the resumed session accepts the proxy again. */
 static void save_restart(struct sender *s, const struct uft_server *srv,
                          const struct uft_server_cfg *cfg)
 {
     struct restart_info ri;
+    struct uft_server_dest d;
     char path[64], err[512];
-    uint32_t id;
-    bool failed;
-    size_t i, k;
+    uint32_t *proxies_done;
+    size_t i, k, n_done = 0;
     memset(&ri, 0, sizeof ri);
-    for (i = 0; uft_server_client(srv, i, &id, &failed); i++)
-        ri.n_hosts += failed;
+    for (i = 0; uft_server_dest(srv, i, &d); i++)
+        ri.n_hosts += d.failed && !d.is_proxy;
     if (!ri.n_hosts)
         return;
-    ri.hosts = calloc(ri.n_hosts, sizeof *ri.hosts);
-    if (!ri.hosts) {
+    ri.hosts = calloc(2 * ri.n_hosts, sizeof *ri.hosts);
+    proxies_done = calloc(ri.n_hosts, sizeof *proxies_done);
+    if (!ri.hosts || !proxies_done) {
         uft_log_printf(&s->log, 0, "Cannot write the restart file: out of memory");
+        free(ri.hosts);
+        free(proxies_done);
         return;
     }
     ri.n_hosts = 0;
-    for (i = 0; uft_server_client(srv, i, &id, &failed); i++) {
-        struct restart_host *h;
-        if (!failed)
+    for (i = 0; uft_server_dest(srv, i, &d); i++) {
+        if (!d.failed || d.is_proxy)
             continue;
-        h = &ri.hosts[ri.n_hosts++];
-        h->id = id;
-        for (k = 0; cfg->client_fps && k < cfg->n_clients; k++) {
-            static const uint8_t zero[20];
-            if (cfg->clients[k] == id && memcmp(cfg->client_fps + 20 * k, zero, 20) != 0) {
-                h->has_fp = true;
-                memcpy(h->fp, cfg->client_fps + 20 * k, 20);
-            }
+        restart_host_of(&ri.hosts[ri.n_hosts++], d.id, false, cfg->clients, cfg->client_fps,
+                        cfg->n_clients);
+        for (k = 0; d.proxy_id && k < n_done && proxies_done[k] != d.proxy_id; k++)
+            ;
+        if (d.proxy_id && k == n_done) {
+            proxies_done[n_done++] = d.proxy_id;
+            restart_host_of(&ri.hosts[ri.n_hosts++], d.proxy_id, true, cfg->proxies, cfg->proxy_fps,
+                            cfg->n_proxies);
         }
     }
+    free(proxies_done);
     ri.group_id = cfg->group_id;
     ri.group_inst = cfg->group_inst;
     ri.files = s->operands;
@@ -461,29 +482,65 @@ static void save_restart(struct sender *s, const struct uft_server *srv,
         uft_log_printf(&s->log, 0, "%s", err);
     else
         uft_log_printf(&s->log, 1, "Wrote restart file %s for %zu client(s); resume with -F %s",
-                       path, ri.n_hosts, path);
+                       path, ri.n_hosts - n_done, path);
     free(ri.hosts);
 }
 
-/* -F: the group, files and failed clients of an earlier session. */
-static int load_restart(struct sender *s, uint32_t **ids, uint8_t **fps, size_t *n, char *err,
+/* A host list: IDs with 20 fingerprint bytes each (all zero: none). */
+struct idlist {
+    uint32_t *ids;
+    uint8_t *fps;
+    size_t n;
+};
+
+/* -F: the group, files, failed clients and their proxies of an earlier
+ * session. */
+static int load_restart(struct sender *s, struct idlist *cl, struct idlist *px, char *err,
                         size_t errlen)
 {
     size_t i;
     if (restart_read(s->o.restart_file, &s->restart, err, errlen) != 0)
         return -1;
-    *ids = calloc(s->restart.n_hosts, sizeof **ids);
-    *fps = calloc(s->restart.n_hosts, 20);
-    if (!*ids || !*fps) {
+    cl->ids = calloc(s->restart.n_hosts, sizeof *cl->ids);
+    cl->fps = calloc(s->restart.n_hosts, 20);
+    px->ids = calloc(s->restart.n_hosts, sizeof *px->ids);
+    px->fps = calloc(s->restart.n_hosts, 20);
+    if (!cl->ids || !cl->fps || !px->ids || !px->fps) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     for (i = 0; i < s->restart.n_hosts; i++) {
-        (*ids)[i] = s->restart.hosts[i].id;
-        if (s->restart.hosts[i].has_fp)
-            memcpy(*fps + 20 * i, s->restart.hosts[i].fp, 20);
+        const struct restart_host *h = &s->restart.hosts[i];
+        struct idlist *l = h->is_proxy ? px : cl;
+        l->ids[l->n] = h->id;
+        if (h->has_fp)
+            memcpy(l->fps + 20 * l->n, h->fp, 20);
+        l->n++;
     }
-    *n = s->restart.n_hosts;
+    return 0;
+}
+
+/* -j file: the proxies that may register clients, "ID[|fingerprint]"
+ * lines as in -H's @file. */
+static int load_proxies(struct sender *s, struct idlist *px, char *err, size_t errlen)
+{
+    char spec[4096];
+    if (s->o.restart_file) {
+        snprintf(err, errlen,
+                 "-j and -F cannot be used together: a restart file names its "
+                 "proxies");
+        return -1;
+    }
+    snprintf(spec, sizeof spec, "@%s", s->o.proxylist);
+    if (hostlist_parse_clients(spec, &px->ids, &px->fps, &px->n, err, errlen) != 0) {
+        if (strncmp(err, "-H", 2) == 0)
+            err[1] = 'j'; /* the parser is -H's: name the option the user gave */
+        return -1;
+    }
+    if (!s->o.hosts)
+        uft_log_printf(&s->log, 1,
+                       "-j without -H: the group is closed and lists no client, so every "
+                       "client a proxy registers is refused; add -H");
     return 0;
 }
 
@@ -493,10 +550,9 @@ int main(int argc, char **argv)
     struct uft_server_cfg cfg;
     struct uft_server_ops ops;
     struct uft_server *srv;
-    uint32_t *ids = NULL;
+    struct idlist cl = {NULL, NULL, 0}, px = {NULL, NULL, 0};
     struct uft_signkey *signkey = NULL;
-    size_t n_ids = 0, i;
-    uint8_t *fps = NULL;
+    size_t i;
     char err[512], desc[160] = "";
     int rc;
     memset(&s, 0, sizeof s);
@@ -527,7 +583,7 @@ int main(int argc, char **argv)
     if (s.o.status_file && !s.status)
         s.status = s.log.f;
     s.port = (uint16_t)s.o.port;
-    if (s.o.restart_file && load_restart(&s, &ids, &fps, &n_ids, err, sizeof err) != 0) {
+    if (s.o.restart_file && load_restart(&s, &cl, &px, err, sizeof err) != 0) {
         fprintf(stderr, "uftp: -F: %s\n", err);
         return 1;
     }
@@ -543,7 +599,9 @@ int main(int argc, char **argv)
     if (desc[0])
         uft_log_printf(&s.log, 2, "Loaded signing key: %s", desc);
     cfg.signkey = signkey;
-    if (s.o.hosts && hostlist_parse_clients(s.o.hosts, &ids, &fps, &n_ids, err, sizeof err) != 0) {
+    if ((s.o.hosts &&
+         hostlist_parse_clients(s.o.hosts, &cl.ids, &cl.fps, &cl.n, err, sizeof err) != 0) ||
+        (s.o.proxylist && load_proxies(&s, &px, err, sizeof err) != 0)) {
         fprintf(stderr, "uftp: %s\n", err);
         return 1;
     }
@@ -552,9 +610,12 @@ int main(int argc, char **argv)
         return 1;
     }
     cfg.server_id = s.o.uid;
-    cfg.clients = ids;
-    cfg.client_fps = fps;
-    cfg.n_clients = n_ids;
+    cfg.clients = cl.ids;
+    cfg.client_fps = cl.fps;
+    cfg.n_clients = cl.n;
+    cfg.proxies = px.ids;
+    cfg.proxy_fps = px.fps;
+    cfg.n_proxies = px.n;
     memset(&ops, 0, sizeof ops);
     ops.ctx = &s;
     ops.event = on_event;
@@ -578,8 +639,10 @@ int main(int argc, char **argv)
             close(s.fds[i]);
     free(s.fds);
     free(s.sfiles);
-    free(ids);
-    free(fps);
+    free(cl.ids);
+    free(cl.fps);
+    free(px.ids);
+    free(px.fps);
     filelist_free(&s.files);
     filelist_free_lines(s.list_lines, s.n_list_lines);
     restart_free(&s.restart);

@@ -45,8 +45,8 @@ void uft_srv_log(struct uft_server *s, int level, const char *fmt, ...)
     emit(s, &ev);
 }
 
-static void client_event(struct uft_server *s, enum uft_ev_type type, const struct dest *d,
-                         int status, const char *text, uft_ts now)
+void uft_srv_client_event(struct uft_server *s, enum uft_ev_type type, const struct dest *d,
+                          int status, const char *text, uft_ts now)
 {
     struct uft_event ev = {.type = type, .client_id = d->id, .file_id = s->file_id};
     ev.status = status;
@@ -64,7 +64,7 @@ static size_t slot_of(uint32_t id, size_t n_slots)
     return (size_t)((id * 2654435761u) & (n_slots - 1));
 }
 
-static struct dest *find_dest(struct uft_server *s, uint32_t id)
+struct dest *uft_srv_find_dest(struct uft_server *s, uint32_t id)
 {
     size_t i = slot_of(id, s->n_slots);
     while (s->slots[i]) {
@@ -76,7 +76,7 @@ static struct dest *find_dest(struct uft_server *s, uint32_t id)
     return NULL;
 }
 
-static struct dest *add_dest(struct uft_server *s, uint32_t id)
+struct dest *uft_srv_add_dest(struct uft_server *s, uint32_t id)
 {
     struct dest *d;
     size_t i;
@@ -157,7 +157,7 @@ static bool list_takes(struct uft_server *s, enum txlist which, struct dest *d)
 {
     switch (which) {
     case TX_REG_CONF:
-        if (d->state != D_ACTIVE || d->conf_sent)
+        if (d->state != D_ACTIVE || d->conf_sent || !uft_srv_proxy_conf_due(s, d))
             return false;
         d->conf_sent = true;
         return true;
@@ -207,6 +207,12 @@ static void owe(struct uft_server *s, enum txlist which)
     s->owed[which] = true;
     s->cursor[which] = 0;
     s->sent_any[which] = false;
+}
+
+void uft_srv_owe_reg_conf(struct uft_server *s)
+{
+    if (!s->owed[TX_REG_CONF])
+        owe(s, TX_REG_CONF);
 }
 
 static void build_list_msg(struct uft_server *s, enum txlist which, size_t n, struct uft_msg *m,
@@ -287,8 +293,8 @@ static ssize_t pull_abort(struct uft_server *s, uint8_t *buf, size_t cap, struct
     return n;
 }
 
-static void queue_abort(struct uft_server *s, uint32_t host, const struct uft_peer *peer,
-                        const char *text)
+void uft_srv_queue_abort(struct uft_server *s, uint32_t host, const struct uft_peer *peer,
+                         const char *text)
 {
     struct pending_abort *a;
     if (s->n_aborts >= MAX_ABORTS)
@@ -349,10 +355,12 @@ static void lose_remaining(struct uft_server *s, uint8_t from_state, uft_ts now,
     size_t i;
     for (i = 0; i < s->n_dests; i++) {
         struct dest *d = &s->dests[i];
+        if (d->is_proxy)
+            continue; /* it answers for others; they are lost one by one */
         if (d->state == from_state || (from_state == D_ACTIVE && d->state == D_ACTIVE_NAK)) {
             d->state = D_LOST;
             uft_srv_log(s, 1, "%s 0x%08X", why, d->id);
-            client_event(s, UFT_EV_CLIENT_LOST, d, UFT_RESULT_LOST, why, now);
+            uft_srv_client_event(s, UFT_EV_CLIENT_LOST, d, UFT_RESULT_LOST, why, now);
         }
     }
 }
@@ -362,11 +370,12 @@ void uft_srv_lose_active(struct uft_server *s, uft_ts now, const char *why)
     lose_remaining(s, D_ACTIVE, now, why);
 }
 
+/* Is any receiver (proxies are none) in state a or b? */
 static bool any_state(const struct uft_server *s, uint8_t a, uint8_t b)
 {
     size_t i;
     for (i = 0; i < s->n_dests; i++)
-        if (s->dests[i].state == a || s->dests[i].state == b)
+        if (!s->dests[i].is_proxy && (s->dests[i].state == a || s->dests[i].state == b))
             return true;
     return false;
 }
@@ -376,15 +385,18 @@ static void end_announce(struct uft_server *s, uft_ts now)
     size_t i;
     uft_srv_recalc_grtt(s);
     for (i = 0; i < s->n_dests; i++) {
-        if (s->dests[i].state == D_MUTE)
-            client_event(s, UFT_EV_CLIENT_LOST, &s->dests[i], UFT_RESULT_LOST,
-                         "no REGISTER received", now);
-        if (s->dests[i].state == D_REGISTERED) {
-            s->dests[i].state = D_LOST;
-            client_event(s, UFT_EV_CLIENT_LOST, &s->dests[i], UFT_RESULT_LOST,
-                         "no KEYINFO_ACK received", now);
-        }
+        struct dest *d = &s->dests[i];
+        const char *why = d->state == D_MUTE ? "no REGISTER received" : "no KEYINFO_ACK received";
+        if (d->state != D_MUTE && d->state != D_REGISTERED)
+            continue;
+        if (d->state == D_REGISTERED)
+            d->state = D_LOST;
+        if (d->is_proxy)
+            uft_srv_log(s, 1, "Proxy 0x%08X did not finish registering: %s", d->id, why);
+        else
+            uft_srv_client_event(s, UFT_EV_CLIENT_LOST, d, UFT_RESULT_LOST, why, now);
     }
+    uft_srv_proxy_end_announce(s, now);
     if (!any_state(s, D_ACTIVE, D_ACTIVE)) {
         uft_srv_log(s, 0, "Announce timed out: no client registered");
         finish(s, UFT_EXIT_NO_REGISTER);
@@ -399,7 +411,7 @@ static bool all_partial(const struct uft_server *s)
     size_t i, n = 0;
     for (i = 0; i < s->n_dests; i++) {
         const struct dest *d = &s->dests[i];
-        if (d->state == D_ACTIVE || d->state == D_ACTIVE_NAK) {
+        if (!d->is_proxy && (d->state == D_ACTIVE || d->state == D_ACTIVE_NAK)) {
             if (!d->partial)
                 return false;
             n++;
@@ -450,7 +462,8 @@ static void end_fileinfo(struct uft_server *s, uft_ts now)
     uft_srv_recalc_grtt(s);
     lose_remaining(s, D_REGISTERED, now, "No FILEINFO_ACK from");
     for (i = 0; i < s->n_dests; i++)
-        any = any || s->dests[i].state == D_ACTIVE || s->dests[i].state == D_DONE;
+        any = any || (!s->dests[i].is_proxy &&
+                      (s->dests[i].state == D_ACTIVE || s->dests[i].state == D_DONE));
     if (!any) {
         uft_srv_log(s, 0, "No client answered FILEINFO for file %u", s->file_id);
         finish(s, UFT_EXIT_NO_FILEINFO);
@@ -493,7 +506,8 @@ static void start_file(struct uft_server *s, uft_ts now)
     for (i = 0; i < s->n_dests; i++) {
         struct dest *d = &s->dests[i];
         if (!uft_srv_failed(d)) {
-            d->state = D_REGISTERED;
+            /* a proxy answers no FILEINFO itself, only for its clients */
+            d->state = d->is_proxy ? D_ACTIVE : D_REGISTERED;
             d->partial = false;
             d->status = 0;
             d->nak_exceed = 0;
@@ -518,8 +532,9 @@ static bool all_done(const struct uft_server *s)
 {
     size_t i;
     for (i = 0; i < s->n_dests; i++)
-        if (s->dests[i].state == D_ACTIVE || s->dests[i].state == D_ACTIVE_NAK ||
-            s->dests[i].state == D_REGISTERED)
+        if (!s->dests[i].is_proxy &&
+            (s->dests[i].state == D_ACTIVE || s->dests[i].state == D_ACTIVE_NAK ||
+             s->dests[i].state == D_REGISTERED))
             return false;
     return true;
 }
@@ -552,10 +567,11 @@ static void round_due(struct uft_server *s, uft_ts now)
     }
     s->round_at = now + uft_tm_round(s->grtt);
     if (s->phase == PH_ANNOUNCE) {
+        /* UFTP's order: KEYINFO, REG_CONF (encrypted: for clients behind
+         * proxies only), ANNOUNCE */
         if (s->sec)
-            uft_ssec_owe_keyinfo(s); /* UFTP's order: KEYINFO, REG_CONF, ANNOUNCE */
-        else
-            owe(s, TX_REG_CONF);
+            uft_ssec_owe_keyinfo(s);
+        owe(s, TX_REG_CONF);
         owe(s, TX_ANNOUNCE);
     } else if (s->phase == PH_FILEINFO) {
         owe(s, TX_FILEINFO);
@@ -571,10 +587,10 @@ static void abort_active(struct uft_server *s, uft_ts now, const char *why)
     size_t i;
     for (i = 0; i < s->n_dests; i++) {
         struct dest *d = &s->dests[i];
-        if (d->state == D_ACTIVE || d->state == D_ACTIVE_NAK) {
-            queue_abort(s, d->id, NULL, why);
+        if (!d->is_proxy && (d->state == D_ACTIVE || d->state == D_ACTIVE_NAK)) {
+            uft_srv_queue_abort(s, d->id, NULL, why);
             d->state = D_ABORT;
-            client_event(s, UFT_EV_CLIENT_ABORT, d, UFT_RESULT_ABORTED, why, now);
+            uft_srv_client_event(s, UFT_EV_CLIENT_ABORT, d, UFT_RESULT_ABORTED, why, now);
         }
     }
 }
@@ -667,7 +683,7 @@ static void service(struct uft_server *s, uft_ts now)
 
 /* ---------- receiving ---------- */
 
-static void measure_rtt(struct uft_server *s, struct dest *d, uint32_t hi, uint32_t lo, uft_ts now)
+void uft_srv_measure_rtt(struct uft_server *s, struct dest *d, uint32_t hi, uint32_t lo, uft_ts now)
 {
     uint64_t sent = uft_msg_tstamp_us(s->cfg.version, hi, lo), at = uft_srv_wall_us(s, now);
     uft_ts rtt;
@@ -691,53 +707,68 @@ static void all_in(struct uft_server *s, uft_ts now)
     s->round_at = now + uft_tm_late_wait(s->grtt);
 }
 
+static const char *kind_of(const struct dest *d)
+{
+    return d->is_proxy ? "proxy" : "client";
+}
+
+/* Encrypted: keys now, active once its KEYINFO_ACK proves them. False
+ * when the REGISTER is refused. */
+static bool register_keys(struct uft_server *s, struct dest *d, const struct uft_msg *m, uft_ts now)
+{
+    if (d->state == D_MUTE && s->phase == PH_ANNOUNCE) {
+        if (uft_ssec_register(s, d, m) != 0) {
+            uft_srv_log(s, 1, "Rejecting REGISTER from %s 0x%08X: bad key share", kind_of(d),
+                        d->id);
+            return false;
+        }
+        if (s->cfg.client_auth) {
+            /* stays MUTE until its CLIENT_KEY proves who it is */
+            uft_srv_log(s, 3, "Received REGISTER from %s 0x%08X, waiting for its CLIENT_KEY",
+                        kind_of(d), d->id);
+            return true;
+        }
+        d->state = D_REGISTERED;
+        uft_srv_log(s, 2, "Received REGISTER from %s 0x%08X", kind_of(d), d->id);
+        uft_srv_client_event(s, UFT_EV_CLIENT_REGISTERED, d, 0, NULL, now);
+    }
+    if (d->state == D_REGISTERED && !uft_ssec_keyinfo_owed(s))
+        uft_ssec_owe_keyinfo(s);
+    return true;
+}
+
 static void on_register(struct uft_server *s, struct dest *d, const struct uft_msg *m,
                         const struct uft_peer *from, uft_ts now)
 {
-    d->peer = *from;
-    measure_rtt(s, d, m->u.reg.tstamp_hi, m->u.reg.tstamp_lo, now);
-    if (s->sec) {
-        /* encrypted: keys now, active once its KEYINFO_ACK proves them */
-        if (d->state == D_MUTE && s->phase == PH_ANNOUNCE) {
-            if (uft_ssec_register(s, d, m) != 0) {
-                uft_srv_log(s, 1, "Rejecting REGISTER from 0x%08X: bad key share", d->id);
-                return;
-            }
-            if (s->cfg.client_auth) {
-                /* stays MUTE until its CLIENT_KEY proves who it is */
-                uft_srv_log(s, 3,
-                            "Received REGISTER from client 0x%08X, waiting for its "
-                            "CLIENT_KEY",
-                            d->id);
-                return;
-            }
-            d->state = D_REGISTERED;
-            uft_srv_log(s, 2, "Received REGISTER from client 0x%08X", d->id);
-            client_event(s, UFT_EV_CLIENT_REGISTERED, d, 0, NULL, now);
-        }
-        if (d->state == D_REGISTERED && !uft_ssec_keyinfo_owed(s))
-            uft_ssec_owe_keyinfo(s);
+    if (m->u.reg.ids.n > 0 && !uft_srv_proxy_claim(s, d, from, now))
         return;
+    d->peer = *from;
+    uft_srv_measure_rtt(s, d, m->u.reg.tstamp_hi, m->u.reg.tstamp_lo, now);
+    if (s->sec) {
+        if (!register_keys(s, d, m, now))
+            return;
+    } else {
+        if (d->state == D_MUTE) {
+            d->state = D_ACTIVE;
+            uft_srv_log(s, 2, "Received REGISTER from %s 0x%08X", kind_of(d), d->id);
+            uft_srv_client_event(s, UFT_EV_CLIENT_REGISTERED, d, 0, NULL, now);
+        }
+        if (d->state == D_ACTIVE) {
+            /* a repeated REGISTER means our REG_CONF was lost: send another */
+            d->conf_sent = false;
+            uft_srv_owe_reg_conf(s);
+        }
     }
-    if (d->state == D_MUTE) {
-        d->state = D_ACTIVE;
-        uft_srv_log(s, 2, "Received REGISTER from client 0x%08X", d->id);
-        client_event(s, UFT_EV_CLIENT_REGISTERED, d, 0, NULL, now);
-    }
-    if (d->state == D_ACTIVE) {
-        /* a repeated REGISTER means our REG_CONF was lost: send another */
-        d->conf_sent = false;
-        if (!s->owed[TX_REG_CONF])
-            owe(s, TX_REG_CONF);
-    }
+    if (m->u.reg.ids.n > 0 && s->phase == PH_ANNOUNCE)
+        uft_srv_proxy_register(s, d, m, from, now);
     all_in(s, now);
 }
 
-static void on_complete(struct uft_server *s, struct dest *d, const struct uft_msg *m, uft_ts now)
+void uft_srv_complete(struct uft_server *s, struct dest *d, const struct uft_complete *c,
+                      uft_ts now)
 {
-    const struct uft_complete *c = &m->u.complete;
     if (s->phase == PH_COMPLETION && c->file_id == 0) {
-        if (!d->final_done)
+        if (!d->final_done && !d->via) /* a proxy's is logged with its list */
             uft_srv_log(s, 2, "Got COMPLETE from client 0x%08X", d->id);
         d->final_done = true;
         d->doneconf_owed = true;
@@ -765,6 +796,20 @@ static void on_complete(struct uft_server *s, struct dest *d, const struct uft_m
     }
 }
 
+/* Too many NAKs from d: it is aborted (a proxy with all its clients). */
+static void nak_abort(struct uft_server *s, struct dest *d, uft_ts now)
+{
+    const char *why = "Excessive NAKs received";
+    uft_srv_log(s, 1, "Got excessive NAKs from %s 0x%08X, aborting", kind_of(d), d->id);
+    uft_srv_queue_abort(s, d->id, NULL, why);
+    if (d->is_proxy)
+        uft_srv_proxy_fail(s, d, D_ABORT, why, now);
+    else
+        d->state = D_ABORT;
+}
+
+/* STATUS: the NAKs of one section, from a client (its bitmap) or from a
+ * proxy (blocksize bytes, what any of its clients lacks). */
 static void on_status(struct uft_server *s, struct dest *d, const struct uft_msg *m, uft_ts now)
 {
     const struct uft_status *st = &m->u.status;
@@ -791,10 +836,11 @@ static void on_status(struct uft_server *s, struct dest *d, const struct uft_msg
     }
     if (naks == 0)
         return;
+    uft_srv_log(s, d->is_proxy ? 2 : 3, "Got %u NAKs for section %u from %s 0x%08X", naks,
+                st->section, kind_of(d), d->id);
     d->state = D_ACTIVE_NAK;
     if (naks * 100 / n > s->cfg.max_nak_pct && ++d->nak_exceed >= s->cfg.max_nak_cnt) {
-        queue_abort(s, d->id, NULL, "Excessive NAKs received");
-        d->state = D_ABORT;
+        nak_abort(s, d, now);
         return;
     }
     /* NAKs after the pass ended: repair after one round of collecting */
@@ -802,20 +848,21 @@ static void on_status(struct uft_server *s, struct dest *d, const struct uft_msg
         s->rewind_at = now + uft_tm_round(uft_srv_adv_grtt(s));
 }
 
-static void on_abort(struct uft_server *s, struct dest *d, const struct uft_msg *m, uft_ts now)
+void uft_srv_aborted(struct uft_server *s, struct dest *d, const char *text, uft_ts now)
 {
-    char text[UFT_ABORT_TEXT_LEN + 1];
     size_t i;
-    memcpy(text, m->u.abort.text.p, m->u.abort.text.len);
-    text[m->u.abort.text.len] = '\0';
     if (d->state == D_ABORT || d->state == D_LOST)
         return;
-    d->state = D_ABORT;
-    uft_srv_log(s, 1, "Transfer aborted by client 0x%08X: %s", d->id, text);
-    client_event(s, UFT_EV_CLIENT_ABORT, d, UFT_RESULT_ABORTED, text, now);
+    uft_srv_log(s, 1, "Transfer aborted by %s 0x%08X: %s", kind_of(d), d->id, text);
+    if (d->is_proxy) {
+        uft_srv_proxy_fail(s, d, D_ABORT, text, now);
+    } else {
+        d->state = D_ABORT;
+        uft_srv_client_event(s, UFT_EV_CLIENT_ABORT, d, UFT_RESULT_ABORTED, text, now);
+    }
     if (!s->cfg.quit_on_error)
         return;
-    queue_abort(s, 0, NULL, "A client dropped out, aborting all");
+    uft_srv_queue_abort(s, 0, NULL, "A client dropped out, aborting all");
     for (i = 0; i < s->n_dests; i++)
         if (!uft_srv_failed(&s->dests[i]))
             s->dests[i].state = D_ABORT;
@@ -827,36 +874,85 @@ void uft_server_interrupt(struct uft_server *s, uft_ts now)
     size_t i;
     if (s->finished)
         return;
-    queue_abort(s, 0, NULL, "Server quit, aborting all");
+    uft_srv_queue_abort(s, 0, NULL, "Server quit, aborting all");
     for (i = 0; i < s->n_dests; i++) {
         struct dest *d = &s->dests[i];
         if (!uft_srv_failed(d) && !d->final_done) {
             d->state = D_ABORT;
-            client_event(s, UFT_EV_CLIENT_ABORT, d, UFT_RESULT_ABORTED, "Server quit", now);
+            if (!d->is_proxy)
+                uft_srv_client_event(s, UFT_EV_CLIENT_ABORT, d, UFT_RESULT_ABORTED, "Server quit",
+                                     now);
         }
     }
     finish(s, UFT_EXIT_INTERRUPTED);
 }
 
 /* Client authentication: a CLIENT_KEY (already opened with the client's
- * handshake key) whose signature and fingerprint check out registers it. */
+ * handshake key) whose signature and fingerprint check out registers it.
+ * A proxy authenticates the same way, with its -j fingerprint. */
 static void on_client_key(struct uft_server *s, struct dest *d, const struct uft_msg *m, uft_ts now)
 {
     const char *why = NULL;
     if (!s->cfg.client_auth || d->state != D_MUTE || s->phase != PH_ANNOUNCE)
         return;
     if (uft_ssec_client_key(s, d, m, &why) != 0) {
-        uft_srv_log(s, 1, "Rejecting CLIENT_KEY from 0x%08X: %s", d->id, why);
-        d->state = D_ABORT;
-        queue_abort(s, d->id, &d->peer, why);
-        client_event(s, UFT_EV_CLIENT_ABORT, d, UFT_RESULT_ABORTED, why, now);
+        uft_srv_log(s, 1, "Rejecting CLIENT_KEY from %s 0x%08X: %s", kind_of(d), d->id, why);
+        uft_srv_queue_abort(s, d->id, &d->peer, why);
+        if (d->is_proxy) {
+            uft_srv_proxy_fail(s, d, D_ABORT, why, now);
+        } else {
+            d->state = D_ABORT;
+            uft_srv_client_event(s, UFT_EV_CLIENT_ABORT, d, UFT_RESULT_ABORTED, why, now);
+        }
         return;
     }
     d->state = D_REGISTERED;
-    uft_srv_log(s, 2, "Received REGISTER and CLIENT_KEY from client 0x%08X", d->id);
-    client_event(s, UFT_EV_CLIENT_REGISTERED, d, 0, NULL, now);
+    uft_srv_log(s, 2, "Received REGISTER and CLIENT_KEY from %s 0x%08X", kind_of(d), d->id);
+    uft_srv_client_event(s, UFT_EV_CLIENT_REGISTERED, d, 0, NULL, now);
     if (!uft_ssec_keyinfo_owed(s))
         uft_ssec_owe_keyinfo(s);
+}
+
+static void on_keyinfo_ack(struct uft_server *s, struct dest *d, const struct uft_msg *m,
+                           uft_ts now)
+{
+    if (d->state != D_REGISTERED || s->phase != PH_ANNOUNCE)
+        return;
+    if (!uft_ssec_check_ack(s, d, m)) {
+        uft_srv_log(s, 1, "KEYINFO_ACK from %s 0x%08X does not verify", kind_of(d), d->id);
+        return;
+    }
+    d->state = D_ACTIVE;
+    uft_srv_log(s, 2, "Received KEYINFO_ACK from %s 0x%08X", kind_of(d), d->id);
+    uft_srv_client_event(s, UFT_EV_CLIENT_ACTIVE, d, 0, NULL, now);
+    if (d->is_proxy)
+        uft_srv_owe_reg_conf(s); /* its clients may now be told to expect its keys */
+    all_in(s, now);
+}
+
+static void on_fileinfo_ack(struct uft_server *s, struct dest *d, const struct uft_msg *m,
+                            uft_ts now)
+{
+    if ((s->phase != PH_FILEINFO && s->phase != PH_DATA) || m->u.fileinfo_ack.file_id != s->file_id)
+        return;
+    if (d->is_proxy) {
+        uft_srv_proxy_fileinfo_ack(s, d, m, now);
+    } else if (d->state == D_REGISTERED) {
+        d->state = D_ACTIVE;
+        d->partial = m->u.fileinfo_ack.flags & UFT_FIACK_PARTIAL;
+        uft_srv_measure_rtt(s, d, m->u.fileinfo_ack.tstamp_hi, m->u.fileinfo_ack.tstamp_lo, now);
+    }
+}
+
+static void on_abort(struct uft_server *s, struct dest *d, const struct uft_msg *m, uft_ts now)
+{
+    char text[UFT_ABORT_TEXT_LEN + 1];
+    memcpy(text, m->u.abort.text.p, m->u.abort.text.len);
+    text[m->u.abort.text.len] = '\0';
+    if (d->is_proxy)
+        uft_srv_proxy_abort(s, d, m, text, now);
+    else if (m->u.abort.host == 0 || m->u.abort.host == s->cfg.server_id)
+        uft_srv_aborted(s, d, text, now);
 }
 
 /* Encrypted session: open the client's ENCRYPTED datagram into *m; drop
@@ -886,6 +982,25 @@ static bool open_secure(struct uft_server *s, struct dest *d, struct uft_msg *m,
     return false;
 }
 
+/* After a message: the FILEINFO round ends when nobody owes an answer,
+ * and the completion phase waits one GRTT more once every receiver is
+ * done. */
+static void after_rx(struct uft_server *s, uft_ts now)
+{
+    size_t i;
+    if (s->phase == PH_FILEINFO && !any_state(s, D_REGISTERED, D_REGISTERED))
+        end_fileinfo(s, now);
+    if (s->phase == PH_COMPLETION && !s->late_wait) {
+        for (i = 0; i < s->n_dests; i++) {
+            const struct dest *d = &s->dests[i];
+            if (!d->is_proxy && !uft_srv_failed(d) && !d->final_done)
+                return;
+        }
+        s->late_wait = true;
+        s->round_at = now + uft_tm_late_wait(s->grtt);
+    }
+}
+
 void uft_server_feed(struct uft_server *s, uft_ts now, const uint8_t *pkt, size_t len,
                      const struct uft_peer *from)
 {
@@ -898,14 +1013,14 @@ void uft_server_feed(struct uft_server *s, uft_ts now, const uint8_t *pkt, size_
         s->st.rx_dropped++;
         return;
     }
-    d = find_dest(s, m.hdr.src_id);
+    d = uft_srv_find_dest(s, m.hdr.src_id);
     if (!d && m.hdr.func == UFT_REGISTER && s->phase == PH_ANNOUNCE && s->open_group)
-        d = add_dest(s, m.hdr.src_id);
+        d = uft_srv_add_dest(s, m.hdr.src_id);
     if (!d) {
         /* UFTP tells a stranger it is not welcome, once per packet */
         s->st.rx_dropped++;
         if (m.hdr.func != UFT_ABORT)
-            queue_abort(s, m.hdr.src_id, from, "Not in host list");
+            uft_srv_queue_abort(s, m.hdr.src_id, from, "Not in host list");
         return;
     }
     if (s->sec && !open_secure(s, d, &m, pkt, now))
@@ -919,27 +1034,16 @@ void uft_server_feed(struct uft_server *s, uft_ts now, const uint8_t *pkt, size_
         on_client_key(s, d, &m, now);
         break;
     case UFT_KEYINFO_ACK:
-        if (d->state == D_REGISTERED && s->phase == PH_ANNOUNCE) {
-            if (uft_ssec_check_ack(s, d, &m)) {
-                d->state = D_ACTIVE;
-                uft_srv_log(s, 2, "Received KEYINFO_ACK from 0x%08X", d->id);
-                client_event(s, UFT_EV_CLIENT_ACTIVE, d, 0, NULL, now);
-                all_in(s, now);
-            } else {
-                uft_srv_log(s, 1, "KEYINFO_ACK from 0x%08X does not verify", d->id);
-            }
-        }
+        on_keyinfo_ack(s, d, &m, now);
         break;
     case UFT_FILEINFO_ACK:
-        if ((s->phase == PH_FILEINFO || s->phase == PH_DATA) &&
-            m.u.fileinfo_ack.file_id == s->file_id && d->state == D_REGISTERED) {
-            d->state = D_ACTIVE;
-            d->partial = m.u.fileinfo_ack.flags & UFT_FIACK_PARTIAL;
-            measure_rtt(s, d, m.u.fileinfo_ack.tstamp_hi, m.u.fileinfo_ack.tstamp_lo, now);
-        }
+        on_fileinfo_ack(s, d, &m, now);
         break;
     case UFT_COMPLETE:
-        on_complete(s, d, &m, now);
+        if (d->is_proxy)
+            uft_srv_proxy_complete(s, d, &m, now);
+        else
+            uft_srv_complete(s, d, &m.u.complete, now);
         break;
     case UFT_STATUS:
         if (m.u.status.has_tfmcc && s->cfg.cc_type == UFT_CC_TFMCC && s->phase == PH_DATA &&
@@ -952,24 +1056,14 @@ void uft_server_feed(struct uft_server *s, uft_ts now, const uint8_t *pkt, size_
             uft_srv_cc_feedback(s, d, &m.u.cc_ack.tfmcc, now);
         break;
     case UFT_ABORT:
-        if (m.u.abort.host == 0 || m.u.abort.host == s->cfg.server_id)
-            on_abort(s, d, &m, now);
+        on_abort(s, d, &m, now);
         break;
     default:
         s->st.rx_dropped++;
         s->st.rx_packets--;
         return;
     }
-    if (s->phase == PH_FILEINFO && !any_state(s, D_REGISTERED, D_REGISTERED))
-        end_fileinfo(s, now);
-    if (s->phase == PH_COMPLETION && !s->late_wait) {
-        size_t i;
-        for (i = 0; i < s->n_dests; i++)
-            if (!uft_srv_failed(&s->dests[i]) && !s->dests[i].final_done)
-                return;
-        s->late_wait = true;
-        s->round_at = now + uft_tm_late_wait(s->grtt);
-    }
+    after_rx(s, now);
 }
 
 /* ---------- sending ---------- */
@@ -985,7 +1079,7 @@ static ssize_t pull_data(struct uft_server *s, uft_ts now, uint8_t *buf, size_t 
         s->ops.read(s->ops.ctx, f->handle, uft_layout_offset(&s->lay, s->block), s->blockbuf, len);
     if (rc) {
         uft_srv_log(s, 0, "Cannot read %s: %s; abandoning it", f->name, uft_strerror(rc));
-        queue_abort(s, 0, NULL, "Server could not read the file");
+        uft_srv_queue_abort(s, 0, NULL, "Server could not read the file");
         lose_remaining(s, D_ACTIVE, now, "File unreadable for");
         return 0;
     }
@@ -1093,12 +1187,16 @@ bool uft_server_done(const struct uft_server *s, int *exit_code)
     return s->finished && s->n_aborts == 0;
 }
 
-bool uft_server_client(const struct uft_server *s, size_t i, uint32_t *id, bool *failed)
+bool uft_server_dest(const struct uft_server *s, size_t i, struct uft_server_dest *out)
 {
+    const struct dest *d;
     if (i >= s->n_dests)
         return false;
-    *id = s->dests[i].id;
-    *failed = uft_srv_failed(&s->dests[i]);
+    d = &s->dests[i];
+    out->id = d->id;
+    out->failed = uft_srv_failed(d);
+    out->is_proxy = d->is_proxy;
+    out->proxy_id = d->via ? s->dests[d->via - 1].id : 0;
     return true;
 }
 
@@ -1146,8 +1244,9 @@ static int check_cfg(struct uft_server *s)
         uft_srv_log(s, 0, "encryption needs the crypto operations (ops.crypto)");
         return UFT_E_INVAL;
     }
-    if (c->n_clients > MAX_DESTS) {
-        uft_srv_log(s, 0, "%zu clients given; at most %d", c->n_clients, MAX_DESTS);
+    if (c->n_clients + c->n_proxies > MAX_DESTS) {
+        uft_srv_log(s, 0, "%zu clients and proxies given; at most %d", c->n_clients + c->n_proxies,
+                    MAX_DESTS);
         return UFT_E_INVAL;
     }
     return 0;
@@ -1169,8 +1268,9 @@ int uft_server_create(const struct uft_server_cfg *cfg, const struct uft_server_
     if ((rc = check_cfg(s)))
         goto fail;
     rc = UFT_E_NOMEM;
-    s->open_group = cfg->n_clients == 0;
-    s->cap_dests = s->open_group ? MAX_DESTS : cfg->n_clients;
+    /* as in UFTP, a -j list alone makes the group closed too */
+    s->open_group = cfg->n_clients == 0 && cfg->n_proxies == 0;
+    s->cap_dests = s->open_group ? MAX_DESTS : cfg->n_clients + cfg->n_proxies;
     for (s->n_slots = 16; s->n_slots < 2 * s->cap_dests; s->n_slots *= 2)
         ;
     s->dests = calloc(s->cap_dests, sizeof *s->dests);
@@ -1183,9 +1283,16 @@ int uft_server_create(const struct uft_server_cfg *cfg, const struct uft_server_
     memcpy(s->files, files, n_files * sizeof *files);
     s->n_files = n_files;
     for (i = 0; i < cfg->n_clients; i++) {
-        struct dest *d = find_dest(s, cfg->clients[i]);
-        if (!d && (d = add_dest(s, cfg->clients[i])) != NULL && cfg->client_fps)
+        struct dest *d = uft_srv_find_dest(s, cfg->clients[i]);
+        if (!d && (d = uft_srv_add_dest(s, cfg->clients[i])) != NULL && cfg->client_fps)
             d->fp = cfg->client_fps + 20 * i;
+    }
+    for (i = 0; i < cfg->n_proxies; i++) {
+        struct dest *d = uft_srv_find_dest(s, cfg->proxies[i]);
+        if (!d && (d = uft_srv_add_dest(s, cfg->proxies[i])) != NULL && cfg->proxy_fps)
+            d->fp = cfg->proxy_fps + 20 * i;
+        if (d)
+            d->is_proxy = true;
     }
     s->grtt = s->cfg.grtt_init;
     /* payload + FILESEG header [+ TFMCC extension] + UFTP header + UDP + IP */

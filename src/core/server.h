@@ -7,9 +7,12 @@
  * Encryption is UFTP 5's (ECDH, AES-GCM or CCM, an ECDSA or RSA signing
  * key, optional client authentication) or, in a version 4 session, UFTP
  * 4's (ECDH or RSA key exchange, AES-GCM/CCM or AES-CBC with HMAC or
- * signatures). Not yet here: proxies. Restart files are the program's
- * (app/restart.h); the session gives it the group instance and the failed
- * clients.
+ * signatures). Proxies (UFTP's uftpproxyd) answer for the clients behind
+ * them: a REGISTER, FILEINFO_ACK or COMPLETE that lists client IDs comes
+ * from a proxy, which does the key exchange with the server in its
+ * clients' place; proxies never count as receivers. Restart files are the
+ * program's (app/restart.h); the session gives it the group instance and
+ * the failed clients with their proxies.
  */
 #ifndef UFT_SERVER_H
 #define UFT_SERVER_H
@@ -56,6 +59,11 @@ struct uft_server_cfg {
     bool client_auth;          /* with a key type: clients must send CLIENT_KEY (-c) */
     const uint8_t *client_fps; /* with client_auth: 20-byte SHA-1 key fingerprints, one per
                                   clients[] entry, all zero = any key; NULL = none */
+    const uint32_t *proxies;   /* -j: proxies that may register clients; with clients or
+                                  alone they make the group closed, as in UFTP */
+    const uint8_t *proxy_fps;  /* with client_auth: 20 bytes per proxies[] entry, as
+                                  client_fps; NULL = none */
+    size_t n_proxies;          /* entries in proxies[] */
     uint8_t cc_type;           /* UFT_CC_NONE (fixed rate) or UFT_CC_TFMCC */
     int64_t cc_min_rate, cc_init_rate, cc_max_rate; /* TFMCC bounds, bytes/s; 0 = unset */
 };
@@ -111,10 +119,17 @@ void uft_server_interrupt(struct uft_server *s, uft_ts now);
 /* True once the session is over; *exit_code gets UFTP's exit code. */
 bool uft_server_done(const struct uft_server *s, int *exit_code);
 
-/* The i-th known client (0 <= i): false past the last. *failed: it
- * never registered, was lost or aborted (UFTP's restart file lists
- * these). */
-bool uft_server_client(const struct uft_server *s, size_t i, uint32_t *id, bool *failed);
+/* A known destination: a client, or a proxy that answers for some. */
+struct uft_server_dest {
+    uint32_t id;
+    bool failed;       /* it never registered, was lost or aborted (UFTP's restart
+                          file lists the failed clients) */
+    bool is_proxy;     /* a proxy: never a receiver itself */
+    uint32_t proxy_id; /* a client behind a proxy: that proxy's ID; 0 = direct */
+};
+
+/* The i-th known destination (0 <= i) into *out: false past the last. */
+bool uft_server_dest(const struct uft_server *s, size_t i, struct uft_server_dest *out);
 
 /* Counters for tests and status output. */
 struct uft_server_stats {

@@ -40,7 +40,7 @@ void uft_srv_cc_start(struct uft_server *s, uft_ts now)
         struct dest *d = &s->dests[i];
         d->rtt_sent = false;
         /* the first CLR is the client farthest away */
-        if ((d->state == D_ACTIVE || d->state == D_ACTIVE_NAK) && d->rtt >= worst) {
+        if (!d->is_proxy && (d->state == D_ACTIVE || d->state == D_ACTIVE_NAK) && d->rtt >= worst) {
             worst = d->rtt;
             clr = (int32_t)i;
         }

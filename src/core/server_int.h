@@ -1,6 +1,7 @@
 /*
- * Internals of the server session, shared by server.c (phases, packets)
- * and server_cc.c (TFMCC). Not a public interface.
+ * Internals of the server session, shared by server.c (phases, packets),
+ * server_cc.c (TFMCC) and server_proxy.c (clients behind proxies). Not a
+ * public interface.
  */
 #ifndef UFT_SERVER_INT_H
 #define UFT_SERVER_INT_H
@@ -29,6 +30,8 @@ struct dest {
     bool got_file;         /* received at least one file */
     bool rtt_sent;         /* its RTT went out in a CONG_CTRL this round */
     bool partial;          /* it holds part of the current file already */
+    bool is_proxy;         /* a proxy answering for clients; never a receiver */
+    uint32_t via;          /* a client behind a proxy: that proxy's index + 1; 0 = direct */
     struct uft_sdest *sec; /* its keys, in an encrypted session */
     const uint8_t *fp;     /* its key's expected SHA-1 fingerprint (cfg), or NULL */
     uint16_t nak_exceed;
@@ -138,6 +141,54 @@ void uft_srv_log(struct uft_server *s, int level, const char *fmt, ...)
 bool uft_srv_failed(const struct dest *d);
 void uft_srv_lose_active(struct uft_server *s, uft_ts now, const char *why);
 void uft_srv_recalc_grtt(struct uft_server *s);
+struct dest *uft_srv_find_dest(struct uft_server *s, uint32_t id);
+/* A new destination in MUTE; NULL when the table is full. */
+struct dest *uft_srv_add_dest(struct uft_server *s, uint32_t id);
+/* Queue an ABORT for host (0 = everyone): to peer when given, else to the
+ * private group. */
+void uft_srv_queue_abort(struct uft_server *s, uint32_t host, const struct uft_peer *peer,
+                         const char *text);
+void uft_srv_client_event(struct uft_server *s, enum uft_ev_type type, const struct dest *d,
+                          int status, const char *text, uft_ts now);
+/* Start sending a list again from its first entry (REG_CONF only once per
+ * REGISTER, see list_takes). */
+void uft_srv_owe_reg_conf(struct uft_server *s);
+/* The echoed timestamp of a REGISTER or FILEINFO_ACK gives d's RTT. */
+void uft_srv_measure_rtt(struct uft_server *s, struct dest *d, uint32_t hi, uint32_t lo,
+                         uft_ts now);
+/* A COMPLETE for client d (its own, or a proxy's listing it). */
+void uft_srv_complete(struct uft_server *s, struct dest *d, const struct uft_complete *c,
+                      uft_ts now);
+/* d aborted the session (its own ABORT, or its proxy's for it). */
+void uft_srv_aborted(struct uft_server *s, struct dest *d, const char *text, uft_ts now);
+
+/* Proxies (server_proxy.c). */
+/* d sent a REGISTER listing clients: true when it may speak for them (a
+ * -j proxy, or anyone in an open group, who then becomes a proxy); else
+ * it is aborted. */
+bool uft_srv_proxy_claim(struct uft_server *s, struct dest *d, const struct uft_peer *from,
+                         uft_ts now);
+/* The clients listed in a proxy's REGISTER: added (open group) or looked
+ * up (closed group; strangers get "Not in host list"), marked as behind
+ * p and active; their REG_CONF goes out once p is active. */
+void uft_srv_proxy_register(struct uft_server *s, struct dest *p, const struct uft_msg *m,
+                            const struct uft_peer *from, uft_ts now);
+void uft_srv_proxy_fileinfo_ack(struct uft_server *s, struct dest *p, const struct uft_msg *m,
+                                uft_ts now);
+void uft_srv_proxy_complete(struct uft_server *s, struct dest *p, const struct uft_msg *m,
+                            uft_ts now);
+void uft_srv_proxy_abort(struct uft_server *s, struct dest *p, const struct uft_msg *m,
+                         const char *text, uft_ts now);
+/* p failed (state D_LOST or D_ABORT): so does every client behind it
+ * that has not finished the session. */
+void uft_srv_proxy_fail(struct uft_server *s, struct dest *p, uint8_t state, const char *why,
+                        uft_ts now);
+/* End of the announce phase: clients whose proxy never became active are
+ * lost with it. */
+void uft_srv_proxy_end_announce(struct uft_server *s, uft_ts now);
+/* REG_CONF for d now? In an encrypted session only clients behind an
+ * active proxy get one (they hold no keys of ours). */
+bool uft_srv_proxy_conf_due(const struct uft_server *s, const struct dest *d);
 
 /* TFMCC glue (server_cc.c). */
 void uft_srv_cc_start(struct uft_server *s, uft_ts now);
