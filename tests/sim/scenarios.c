@@ -187,6 +187,34 @@ static void b_open3(struct sim_cfg *c, struct expect *ex)
     ex->ok = 3;
 }
 
+/* Clients 2..n answer through a response proxy (sim.h): its lists, its
+ * block-long NAK bitmaps and, for the one that vanishes, the server's
+ * verdict on a client it never hears from itself. */
+static struct sim_link proxy_links[6];
+
+static void b_proxy6(struct sim_cfg *c, struct expect *ex)
+{
+    size_t i;
+    base(c, 6);
+    for (i = 0; i < 6; i++) {
+        proxy_links[i] = c->link;
+        proxy_links[i].loss = 0.02;
+    }
+    proxy_links[4].down_at_ns = 2 * SEC; /* client 5, behind the proxy */
+    c->links = proxy_links;
+    c->proxy_id = 0x7e000001;
+    c->files = files20;
+    c->n_files = sizeof files20 / sizeof files20[0];
+    ex->ok = 5;
+    ex->failed = 1;
+}
+
+static void b_proxy_open(struct sim_cfg *c, struct expect *ex)
+{
+    b_open3(c, ex);
+    c->proxy_id = 0x7e000001;
+}
+
 static void b_tfmcc20(struct sim_cfg *c, struct expect *ex)
 {
     base(c, 20);
@@ -269,6 +297,8 @@ static const struct scenario scenarios[] = {
     {"tfmcc_slow", "TFMCC: one 10 Mbit/s client among 49 at 1 Gbit/s", b_tfmcc_slow},
     {"basic3", "3 clients, no loss, 20 files with dirs, a symlink and a delete", b_basic3},
     {"open3", "open group of 3 (announce runs all its rounds)", b_open3},
+    {"proxy6", "6 clients, 5 behind a response proxy, one of them vanishes", b_proxy6},
+    {"proxy_open", "open3 with clients 2 and 3 behind a response proxy", b_proxy_open},
     {"burst3", "3 clients, Gilbert-Elliott burst loss, 20 MB", b_burst3},
     {"vanish", "10 clients, one disappears mid-file", b_vanish},
     {"slow", "10 clients, one behind a link at a fifth of the rate", b_slow},

@@ -627,6 +627,47 @@ static void handle_mcast(struct world *w, struct event *e)
     pkt_unref(e->pkt);
 }
 
+/* The response proxy of cfg.proxy_id: rewrite a datagram from client
+ * node as the proxy's message for it (tests/sim/sim.h). False: deliver
+ * it unchanged. */
+static bool via_proxy(struct world *w, struct pkt *p, uint32_t node, uint8_t *out, size_t *len)
+{
+    static uint8_t naks[8800];
+    uint8_t id[4];
+    struct uft_msg m;
+    ssize_t n;
+    if (!w->cfg->proxy_id || node < 2 || uft_msg_decode(p->data, p->len, &m) != 0)
+        return false;
+    uft_put_u32(id, m.hdr.src_id);
+    switch (m.hdr.func) {
+    case UFT_REGISTER:
+        m.u.reg.ids = (struct uft_ids){id, 1};
+        break;
+    case UFT_FILEINFO_ACK:
+        m.u.fileinfo_ack.ids = (struct uft_ids){id, 1};
+        break;
+    case UFT_COMPLETE:
+        m.u.complete.ids = (struct uft_ids){id, 1};
+        break;
+    case UFT_STATUS: /* a proxy's bitmap is a whole block long */
+        memset(naks, 0, w->cfg->server.block_len);
+        memcpy(naks, m.u.status.naks.p, m.u.status.naks.len);
+        m.u.status.naks = (struct uft_bytes){naks, w->cfg->server.block_len};
+        break;
+    case UFT_ABORT:
+        m.u.abort.host = m.hdr.src_id;
+        break;
+    default:
+        return false;
+    }
+    m.hdr.src_id = w->cfg->proxy_id;
+    n = uft_msg_encode(&m, out, 10000);
+    if (n <= 0)
+        return false;
+    *len = (size_t)n;
+    return true;
+}
+
 static void handle(struct world *w, struct event *e)
 {
     struct node *n = &w->nodes[e->node];
@@ -653,11 +694,16 @@ static void handle(struct world *w, struct event *e)
         struct uft_peer from = peer_of(0); /* clients hear from the server */
         w->current = e->pkt;
         if (e->node == 0) {
+            static uint8_t relayed[10000];
+            size_t rlen;
             /* the sender's node number travels in the packet's src_id */
             from = peer_of(uft_get_u32(e->pkt->data + 4));
             if (node_of(&from) <= 3)
                 trace(&w->tr_server, w->now, e->pkt);
-            uft_server_feed(w->server, w->now, e->pkt->data, e->pkt->len, &from);
+            if (via_proxy(w, e->pkt, node_of(&from), relayed, &rlen))
+                uft_server_feed(w->server, w->now, relayed, rlen, &from);
+            else
+                uft_server_feed(w->server, w->now, e->pkt->data, e->pkt->len, &from);
         } else if (!n->down) {
             if (e->node == 1)
                 trace(&w->tr_client, w->now, e->pkt);
@@ -733,6 +779,10 @@ static int setup(struct world *w, const struct sim_cfg *cfg, struct ccb **cbs, u
     if (!cfg->open_group) {
         scfg.clients = *ids;
         scfg.n_clients = cfg->n_clients;
+        if (cfg->proxy_id) {
+            scfg.proxies = &cfg->proxy_id;
+            scfg.n_proxies = 1;
+        }
     }
     scfg.server_id = 0x7f000000u; /* not a client node number */
     return uft_server_create(&scfg, *files, cfg->n_files, &sops, 0, &w->server) ? -1 : 0;

@@ -59,6 +59,12 @@ struct sim_cfg {
     double preload;
     /* Change the bottleneck rate to this at this time (0: never). */
     uint64_t bottleneck2_bps, bottleneck2_at_ns;
+    /* Non-zero: clients 2..n answer through a response proxy with this ID
+     * (plain sessions): each of their REGISTER, FILEINFO_ACK, COMPLETE,
+     * STATUS and ABORT reaches the server as the proxy's, listing the
+     * client (a proxy that gathers nothing). A closed group names the
+     * proxy as -j does. */
+    uint32_t proxy_id;
 };
 
 struct sim_result {
