@@ -36,10 +36,7 @@ static void emit(struct uft_client *c, const struct csession *s, struct uft_even
         c->ops.event(c->ops.ctx, ev);
 }
 
-static void clog_(struct uft_client *c, const struct csession *s, int level, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void clog_(struct uft_client *c, const struct csession *s, int level, const char *fmt, ...)
+void uft_cl_log(struct uft_client *c, const struct csession *s, int level, const char *fmt, ...)
 {
     struct uft_event ev = {.type = UFT_EV_LOG, .level = level};
     char text[256];
@@ -98,9 +95,14 @@ static void end_session(struct uft_client *c, struct csession *s, bool ok, const
 
 static void abort_session(struct uft_client *c, struct csession *s, const char *why)
 {
-    clog_(c, s, 1, "Aborting session: %s", why);
-    queue_abort(c, s->version, s->group_id, s->inst, &s->server, why);
+    uft_cl_log(c, s, 1, "Aborting session: %s", why);
+    queue_abort(c, s->version, s->group_id, s->inst, &s->reply, why);
     end_session(c, s, false, why);
+}
+
+void uft_cl_abort(struct uft_client *c, struct csession *s, const char *why)
+{
+    abort_session(c, s, why);
 }
 
 /* ---------- receiving ---------- */
@@ -141,41 +143,70 @@ static const struct uft_server_entry *find_server(const struct uft_client *c, ui
     return NULL;
 }
 
+/* Join the private group (unless it is all zeros: unicast) and tell the
+ * program the session began. */
+static void session_started(struct uft_client *c, struct csession *s)
+{
+    struct uft_event join = {.type = UFT_EV_JOIN, .addr = s->priv, .ipv6 = s->v6};
+    struct uft_event start = {.type = UFT_EV_SESSION_START, .peer = &s->server};
+    if (!zero_addr(s->priv, s->v6 ? 16 : 4)) {
+        s->joined = true;
+        emit(c, s, &join);
+    }
+    uft_cl_log(c, s, 2, "Received request from server %08X, group %08X", s->server_id, s->group_id);
+    emit(c, s, &start);
+}
+
+/* Whether a new session's ANNOUNCE is answered, and in which free slot:
+ * NULL (with an ABORT queued when the server list refuses it) when not.
+ * *srv is the server's -S entry, if any. */
+static struct csession *admit(struct uft_client *c, const struct uft_msg *m,
+                              const struct uft_peer *from, const struct uft_server_entry **srv)
+{
+    const struct uft_announce *a = &m->u.announce;
+    unsigned i;
+    *srv = NULL;
+    if (a->ids.n && !ids_have(&a->ids, c->cfg.client_id))
+        return NULL; /* a closed group without us */
+    if (c->cfg.encrypted_only && !a->has_enc)
+        return NULL;
+    if (c->cfg.n_servers && !(*srv = find_server(c, m->hdr.src_id))) {
+        uft_cl_log(c, NULL, 1, "Rejecting ANNOUNCE from %08X: server not in server list",
+                   m->hdr.src_id);
+        queue_abort(c, m->hdr.version, m->hdr.group_id, m->hdr.group_inst, from,
+                    "Server not in server list");
+        return NULL;
+    }
+    for (i = 0; i < c->cfg.max_sessions && c->sess[i].phase != C_FREE; i++)
+        ;
+    if (i == c->cfg.max_sessions) {
+        uft_cl_log(c, NULL, 1, "Too many sessions; ignoring group %08X", m->hdr.group_id);
+        return NULL;
+    }
+    memset(&c->sess[i], 0, sizeof c->sess[i]);
+    return &c->sess[i];
+}
+
 static void on_announce(struct uft_client *c, const struct uft_msg *m, const uint8_t *pkt,
                         size_t len, const struct uft_peer *from, uft_ts now)
 {
     const struct uft_announce *a = &m->u.announce;
     struct csession *s = find_session(c, m->hdr.group_id, m->hdr.group_inst);
-    const struct uft_server_entry *srv = NULL;
-    unsigned i;
+    const struct uft_server_entry *srv;
+    const char *why = NULL;
     if (s) {
         s->last_rx = now;
         return;
     }
-    if (a->ids.n && !ids_have(&a->ids, c->cfg.client_id))
-        return; /* a closed group without us */
-    if (c->cfg.encrypted_only && !a->has_enc)
+    if (!(s = admit(c, m, from, &srv)))
         return;
-    if (c->cfg.n_servers && !(srv = find_server(c, m->hdr.src_id))) {
-        clog_(c, NULL, 1, "Rejecting ANNOUNCE from %08X: server not in server list", m->hdr.src_id);
-        queue_abort(c, m->hdr.version, m->hdr.group_id, m->hdr.group_inst, from,
-                    "Server not in server list");
-        return;
-    }
-    for (i = 0; i < c->cfg.max_sessions && c->sess[i].phase != C_FREE; i++)
-        ;
-    if (i == c->cfg.max_sessions) {
-        clog_(c, NULL, 1, "Too many sessions; ignoring group %08X", m->hdr.group_id);
-        return;
-    }
-    s = &c->sess[i];
-    memset(s, 0, sizeof *s);
-    s->phase = C_REGISTERED;
     s->version = m->hdr.version;
     s->group_id = m->hdr.group_id;
     s->inst = m->hdr.group_inst;
     s->server_id = m->hdr.src_id;
     s->server = *from;
+    s->reply = *from;
+    uft_cproxy_session(c, s, srv);
     s->robust = a->robust ? a->robust : UFT_ROBUST_DEFAULT;
     s->flags = a->flags;
     s->block_len = a->blocksize;
@@ -185,44 +216,27 @@ static void on_announce(struct uft_client *c, const struct uft_msg *m, const uin
     s->last_rx = s->start = now;
     s->echo_us = uft_msg_tstamp_us(s->version, a->tstamp_hi, a->tstamp_lo);
     s->echo_rx = now;
-    if (a->has_enc) {
-        const char *why = NULL;
-        if (uft_csec_announce(c, s, m, pkt, len, srv && srv->has_fp ? srv->fp : NULL, &why) != 0) {
-            clog_(c, s, 1, "Refusing encrypted session %08X: %s", s->group_id,
-                  why ? why : "key exchange failed");
-            queue_abort(c, m->hdr.version, m->hdr.group_id, m->hdr.group_inst, from,
-                        why ? why : "Key exchange failed");
-            uft_csec_free(c, s);
-            s->phase = C_FREE;
-            return;
-        }
+    if (a->has_enc &&
+        uft_csec_announce(c, s, m, pkt, len, srv && srv->has_fp ? srv->fp : NULL, &why) != 0) {
+        uft_cl_log(c, s, 1, "Refusing encrypted session %08X: %s", s->group_id,
+                   why ? why : "key exchange failed");
+        queue_abort(c, s->version, s->group_id, s->inst, &s->reply,
+                    why ? why : "Key exchange failed");
+        uft_csec_free(c, s);
+        s->phase = C_FREE;
+        return;
     }
-    s->cc_type = a->cc_type;
-    if (s->cc_type == UFT_CC_TFMCC) {
-        uint32_t ip = s->v6 ? 40 : 20;
-        s->cc = malloc(sizeof *s->cc);
-        if (!s->cc) {
-            s->phase = C_FREE;
-            return;
-        }
-        uft_tfmcc_rx_init(s->cc, m->hdr.seq, (uint32_t)len + 8 + ip,
-                          (uint32_t)s->block_len + 8 + 8 + UFT_HDR_LEN + 8 + ip, now);
-        s->cc->echo_us = s->echo_us;
-        s->cc->echo_rx = now;
+    if (!uft_ccfb_setup(s, m, len, now)) {
+        uft_csec_free(c, s);
+        s->phase = C_FREE;
+        return;
     }
-    s->owe_register = true;
+    /* through a proxy, the REGISTER waits for its PROXY_KEY; the same
+     * give-up time applies to both */
+    s->owe_register = s->phase == C_REGISTERED;
     s->next_register = now + uft_tm_register_resend(s->grtt);
     s->giveup_at = now + uft_tm_register_giveup(s->grtt, s->robust);
-    if (!zero_addr(s->priv, s->v6 ? 16 : 4)) {
-        struct uft_event ev = {.type = UFT_EV_JOIN, .addr = s->priv, .ipv6 = s->v6};
-        s->joined = true;
-        emit(c, s, &ev);
-    }
-    clog_(c, s, 2, "Received request from server %08X, group %08X", s->server_id, s->group_id);
-    {
-        struct uft_event ev = {.type = UFT_EV_SESSION_START, .peer = &s->server};
-        emit(c, s, &ev);
-    }
+    session_started(c, s);
 }
 
 static void report_result(struct uft_client *c, struct csession *s, const char *name)
@@ -340,8 +354,8 @@ static void begin_file(struct uft_client *c, struct csession *s, const struct uf
     }
     s->phase = C_RECEIVING;
     s->owe_ack = true;
-    clog_(c, s, 2, "Receiving file %u: %s (%llu bytes)", s->file_id, name,
-          (unsigned long long)f->fsize);
+    uft_cl_log(c, s, 2, "Receiving file %u: %s (%llu bytes)", s->file_id, name,
+               (unsigned long long)f->fsize);
 }
 
 static void on_fileinfo(struct uft_client *c, struct csession *s, const struct uft_msg *m,
@@ -379,52 +393,6 @@ static void arm_naks(struct csession *s, uint32_t from, uint32_t to, uft_ts at)
     s->nak_at = at;
 }
 
-/* A number in (0, 1] for the feedback backoff. The core has no random
- * source; mixing the client ID, the time and the round spreads clients
- * as well, and keeps the simulator reproducible. */
-static double unit_random(const struct uft_client *c, const struct csession *s, uft_ts now)
-{
-    uint64_t x = ((uint64_t)c->cfg.client_id << 32) ^ now ^ ((uint64_t)s->cc->cc_seq << 17);
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return ((double)(x >> 11) + 1.0) / 9007199254740992.0;
-}
-
-/* CONG_CTRL: the RTT the server measured for us, whether we are the CLR
- * (then we answer at once), and the feedback round. */
-static void on_cong_ctrl(struct uft_client *c, struct csession *s, const struct uft_msg *m,
-                         uft_ts now)
-{
-    const struct uft_cong_ctrl *cc = &m->u.cong_ctrl;
-    size_t i;
-    bool mine = false, clr = false;
-    double rtt = 0;
-    if (!s->cc)
-        return;
-    s->cc->echo_us = uft_msg_tstamp_us(s->version, cc->tstamp_hi, cc->tstamp_lo);
-    s->cc->echo_rx = now;
-    for (i = 0; i < cc->items.n; i++) {
-        struct uft_cc_item it = uft_cc_items_get(&cc->items, i);
-        if (it.id == c->cfg.client_id) {
-            mine = true;
-            clr = it.flags & UFT_CC_CLR;
-            rtt = uft_unquant_grtt(it.rtt);
-            break;
-        }
-    }
-    s->cc->is_clr = clr;
-    if (mine) {
-        /* UFTP smooths slowly for the CLR, quickly for the others */
-        s->cc->rtt_s = clr ? 0.9 * s->cc->rtt_s + 0.1 * rtt : 0.5 * s->cc->rtt_s + 0.5 * rtt;
-        if (clr)
-            s->owe_cc_ack = true;
-    }
-    uft_tfmcc_rx_round(s->cc, cc->cc_seq, uft_unquant_rate(cc->cc_rate), now, s->grtt, s->gsize,
-                       unit_random(c, s, now));
-}
-
 static void on_fileseg(struct uft_client *c, struct csession *s, const struct uft_msg *m,
                        uft_ts now)
 {
@@ -432,8 +400,7 @@ static void on_fileseg(struct uft_client *c, struct csession *s, const struct uf
     uint32_t block, want;
     int rc;
     if (s->cc && f->has_tfmcc)
-        uft_tfmcc_rx_round(s->cc, f->tfmcc.cc_seq, uft_unquant_rate(f->tfmcc.cc_rate), now, s->grtt,
-                           s->gsize, unit_random(c, s, now));
+        uft_ccfb_round(c, s, f->tfmcc.cc_seq, f->tfmcc.cc_rate, now);
     if (s->phase != C_RECEIVING || f->file_id != s->file_id || f->section >= s->lay.sections ||
         f->sec_block >= uft_layout_sec_blocks(&s->lay, f->section))
         return;
@@ -507,7 +474,7 @@ static void on_abort(struct uft_client *c, struct csession *s, const struct uft_
         return;
     memcpy(text, a->text.p, a->text.len);
     text[a->text.len] = '\0';
-    clog_(c, s, 1, "Transfer aborted by server: %s", text);
+    uft_cl_log(c, s, 1, "Transfer aborted by server: %s", text);
     end_session(c, s, false, text);
 }
 
@@ -534,46 +501,35 @@ static bool stale(struct csession *s, const struct uft_msg *m)
            m->hdr.func != UFT_FILESEG;
 }
 
-/* An encrypted session: open ENCRYPTED datagrams into *m, take KEYINFO,
- * and drop what must not arrive in clear. False when m is consumed. */
-static bool secure_filter(struct uft_client *c, struct csession *s, struct uft_msg *m,
-                          const uint8_t *pkt, size_t len, uft_ts now)
+/* Is m from the session's server (and not too old), or from its proxy?
+ * A proxy's own messages (PROXY_KEY, KEYINFO, ABORT) carry sequence
+ * number 0 whatever the server's count is, so they skip the age test. */
+static bool from_session_peer(struct csession *s, const struct uft_msg *m)
 {
-    struct uft_msg inner;
-    int rc;
-    switch (m->hdr.func) {
-    case UFT_ENCRYPTED:
-        if (uft_csec_open(c, s, m, pkt, len, c->plain, 10000, &inner) != 0) {
-            c->st.rx_dropped++;
-            return false;
-        }
-        *m = inner;
+    if (s->proxy_id && m->hdr.src_id == s->proxy_id && s->proxy_id != s->server_id)
         return true;
-    case UFT_KEYINFO:
-        rc = uft_csec_keyinfo(c, s, m, pkt, len);
-        if (rc < 0) {
-            c->st.rx_dropped++;
-            clog_(c, s, 1, "Dropped a KEYINFO that did not verify");
-            return false;
-        }
-        if (rc == 1) {
-            clog_(c, s, 2, "Received the group keys");
-            s->phase = C_MIDGROUP;
-        }
-        if (uft_csec_keyed(s)) {
-            size_t i;
-            for (i = 0; i < m->u.keyinfo.keys.n; i++)
-                if (uft_destkeys_id(&m->u.keyinfo.keys, i) == c->cfg.client_id)
-                    s->owe_kiack = true;
-        }
-        s->last_rx = now;
+    return m->hdr.src_id == s->server_id && !stale(s, m);
+}
+
+/* Messages that start a session or belong to none: ANNOUNCE, HB_RESP
+ * and UFTP 4's PROXY_KEY. True when m was taken. */
+static bool sessionless(struct uft_client *c, const struct uft_msg *m, const uint8_t *pkt,
+                        size_t len, const struct uft_peer *from, uft_ts now)
+{
+    switch (m->hdr.func) {
+    case UFT_ANNOUNCE:
         c->st.rx_packets++;
-        return false;
-    case UFT_ABORT:
-    case UFT_REG_CONF:
-        return true; /* REG_CONF only confirms; an ABORT may come before keys */
+        on_announce(c, m, pkt, len, from, now);
+        return true;
+    case UFT_HB_RESP:
+        uft_chb_feed(c, m, from);
+        return true;
+    case UFT_PROXY_KEY:
+        if (m->hdr.version != UFT_VER4)
+            return false;
+        uft_cproxy_v4_key(c, m, from);
+        return true;
     default:
-        c->st.rx_dropped++; /* session traffic must be encrypted */
         return false;
     }
 }
@@ -587,17 +543,22 @@ void uft_client_feed(struct uft_client *c, uft_ts now, const uint8_t *pkt, size_
         c->st.rx_dropped++;
         return;
     }
-    if (m.hdr.func == UFT_ANNOUNCE) {
-        c->st.rx_packets++;
-        on_announce(c, &m, pkt, len, from, now);
+    if (sessionless(c, &m, pkt, len, from, now))
         return;
-    }
     s = find_session(c, m.hdr.group_id, m.hdr.group_inst);
-    if (!s || m.hdr.src_id != s->server_id || m.hdr.version != s->version || stale(s, &m)) {
+    if (!s || !from_session_peer(s, &m) || m.hdr.version != s->version) {
         c->st.rx_dropped++;
         return;
     }
-    if (s->sec && !secure_filter(c, s, &m, pkt, len, now))
+    if (m.hdr.func == UFT_PROXY_KEY) {
+        uft_cproxy_key(c, s, &m, pkt, len, from, now);
+        return;
+    }
+    if (s->phase == C_PREREGISTER && m.hdr.func != UFT_ABORT) {
+        c->st.rx_dropped++; /* nothing but PROXY_KEY (or ABORT) before we register */
+        return;
+    }
+    if (s->sec && !uft_csec_filter(c, s, &m, pkt, len, now))
         return;
     c->st.rx_packets++;
     s->last_rx = now;
@@ -608,12 +569,12 @@ void uft_client_feed(struct uft_client *c, uft_ts now, const uint8_t *pkt, size_
                             s->grtt);
     switch (m.hdr.func) {
     case UFT_CONG_CTRL:
-        on_cong_ctrl(c, s, &m, now);
+        uft_ccfb_cong_ctrl(c, s, &m, now);
         break;
     case UFT_REG_CONF:
         if (s->phase == C_REGISTERED && !s->sec && ids_have(&m.u.reg_conf.ids, c->cfg.client_id)) {
             s->phase = C_MIDGROUP;
-            clog_(c, s, 2, "Registration confirmed");
+            uft_cl_log(c, s, 2, "Registration confirmed");
         }
         break;
     case UFT_FILEINFO:
@@ -643,6 +604,10 @@ void uft_client_feed(struct uft_client *c, uft_ts now, const uint8_t *pkt, size_
 static void session_timers(struct uft_client *c, struct csession *s, uft_ts now)
 {
     switch (s->phase) {
+    case C_PREREGISTER:
+        if (now >= s->giveup_at)
+            abort_session(c, s, "PROXY_KEY not received");
+        return;
     case C_REGISTERED:
         if (now >= s->giveup_at) {
             abort_session(c, s, "Registration unconfirmed");
@@ -669,7 +634,7 @@ static void session_timers(struct uft_client *c, struct csession *s, uft_ts now)
         return;
     case C_FINAL:
         if (now >= s->final_giveup) {
-            clog_(c, s, 1, "No DONE_CONF received; finishing the session");
+            uft_cl_log(c, s, 1, "No DONE_CONF received; finishing the session");
             end_session(c, s, true, "Session complete (unconfirmed)");
         } else if (now >= s->final_resend) {
             s->owe_final = true;
@@ -696,6 +661,9 @@ static uft_ts session_deadline(const struct csession *s)
         s->owe_cc_ack || s->owe_kiack || s->owe_ckey)
         return 0;
     switch (s->phase) {
+    case C_PREREGISTER:
+        t = s->giveup_at;
+        break;
     case C_REGISTERED:
         t = s->next_register < s->giveup_at ? s->next_register : s->giveup_at;
         break;
@@ -718,8 +686,12 @@ static uft_ts session_deadline(const struct csession *s)
 
 uft_ts uft_client_deadline(const struct uft_client *c)
 {
-    uft_ts t = c->n_aborts ? 0 : UFT_NEVER;
+    uft_ts t = c->n_aborts ? 0 : UFT_NEVER, hb = uft_chb_deadline(c), kr = uft_cproxy_deadline(c);
     unsigned i;
+    if (hb < t)
+        t = hb;
+    if (kr < t)
+        t = kr;
     for (i = 0; i < c->cfg.max_sessions; i++) {
         if (c->sess[i].phase != C_FREE) {
             uft_ts d = session_deadline(&c->sess[i]);
@@ -741,19 +713,6 @@ static void fill_hdr(struct uft_client *c, struct csession *s, struct uft_msg *m
     m->hdr.src_id = c->cfg.client_id;
     m->hdr.group_id = s->group_id;
     m->hdr.group_inst = s->inst;
-}
-
-/* EXT_TFMCC_ACK_INFO: our rate, round, flags and the echoed timestamp. */
-static void fill_cc_ack(struct uft_client *c, struct csession *s, struct uft_ext_tfmcc_ack *a,
-                        uft_ts now)
-{
-    struct uft_tfmcc_rx *r = s->cc;
-    a->flags = (uint8_t)((r->slowstart ? UFT_CC_START : 0) | (r->rtt_s > 0 ? UFT_CC_RTT : 0));
-    a->cc_seq = r->cc_seq;
-    a->cc_rate = uft_quant_rate(uft_tfmcc_rx_rate(r, now, s->grtt));
-    a->client_id = c->cfg.client_id;
-    uft_msg_tstamp_set(s->version, r->echo_us + (now - r->echo_rx) / 1000, &a->tstamp_hi,
-                       &a->tstamp_lo);
 }
 
 /* Build the next STATUS owed, or return false when the range is done. */
@@ -779,7 +738,7 @@ static bool next_status(struct uft_client *c, struct csession *s, struct uft_msg
         m->u.status.naks.len = bytes;
         if (s->cc) {
             m->u.status.has_tfmcc = true;
-            fill_cc_ack(c, s, &m->u.status.tfmcc, now);
+            uft_ccfb_ack(c, s, &m->u.status.tfmcc, now);
         }
         c->st.status_sent++;
         c->st.naks_sent += missing;
@@ -837,7 +796,7 @@ static bool session_reply(struct uft_client *c, struct csession *s, uft_ts now, 
         if (s->cc && s->phase != C_FINAL) {
             fill_hdr(c, s, m, UFT_CC_ACK);
             m->u.cc_ack.has_tfmcc = true;
-            fill_cc_ack(c, s, &m->u.cc_ack.tfmcc, now);
+            uft_ccfb_ack(c, s, &m->u.cc_ack.tfmcc, now);
             return true;
         }
     }
@@ -882,7 +841,7 @@ ssize_t uft_client_pull(struct uft_client *c, uft_ts now, uint8_t *buf, size_t c
             s->owe_ckey = false;
             fill_hdr(c, s, &m, UFT_CLIENT_KEY);
             tx->dst = UFT_DST_PEER;
-            tx->peer = s->server;
+            tx->peer = s->reply;
             n = uft_csec_client_key(c, s, &m, buf, cap);
             if (n > 0)
                 c->st.tx_packets++;
@@ -891,11 +850,17 @@ ssize_t uft_client_pull(struct uft_client *c, uft_ts now, uint8_t *buf, size_t c
         if (s->phase == C_FREE || !session_reply(c, s, now, &m))
             continue;
         tx->dst = UFT_DST_PEER;
-        tx->peer = s->server;
+        tx->peer = s->reply;
         if (uft_csec_keyed(s) && m.hdr.func != UFT_REGISTER)
             n = uft_csec_seal(c, s, &m, buf, cap);
         else
             n = uft_msg_encode(&m, buf, cap);
+        if (n > 0)
+            c->st.tx_packets++;
+        return n;
+    }
+    if ((n = uft_chb_pull(c, now, buf, cap, tx)) != 0 ||
+        (n = uft_cproxy_pull(c, now, buf, cap, tx)) != 0) {
         if (n > 0)
             c->st.tx_packets++;
         return n;
@@ -920,7 +885,7 @@ int uft_client_create(const struct uft_client_cfg *cfg, const struct uft_client_
     c->sess = calloc(c->cfg.max_sessions, sizeof *c->sess);
     c->scratch = malloc(65536 / 8 + 1);
     c->plain = malloc(10000);
-    if (!c->sess || !c->scratch || !c->plain) {
+    if (!c->sess || !c->scratch || !c->plain || uft_chb_init(c) != 0) {
         uft_client_free(c);
         return UFT_E_NOMEM;
     }
@@ -950,6 +915,7 @@ void uft_client_free(struct uft_client *c)
     }
     if (c->own_signkey && c->ops.crypto)
         c->ops.crypto->signkey_free(c->signkey);
+    free(c->hb);
     free(c->plain);
     free(c->sess);
     free(c->scratch);

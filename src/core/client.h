@@ -4,9 +4,13 @@
  * answers ANNOUNCEs, registers, receives files into storage callbacks,
  * sends STATUS with NAKs at the protocol's times, and reports COMPLETE.
  *
- * Not yet here (see the engine issue): encryption (an encrypted ANNOUNCE
- * is answered with an ABORT that says so), proxies, restart of partial
- * files, ECN marks (the feed carries no TOS byte yet).
+ * Proxies: a server listed with a proxy ID is reached through that proxy
+ * (UFTP 5's response and client proxies): the session waits for the
+ * proxy's PROXY_KEY, then registers with the proxy and sends every reply
+ * there. Heartbeats (HB_REQ) keep a NAT or firewall mapping open towards
+ * server proxies, answering their challenge with a signed HB_REQ.
+ *
+ * Not yet here: ECN marks (the feed carries no TOS byte yet).
  */
 #ifndef UFT_CLIENT_H
 #define UFT_CLIENT_H
@@ -29,6 +33,13 @@ struct uft_server_entry {
     uint8_t fp[20]; /* SHA-1 of the server's signing key blob */
 };
 
+/* One line of uftpd's proxy list (-R). */
+struct uft_proxy_entry {
+    uint32_t proxy_id;
+    bool has_fp;
+    uint8_t fp[20]; /* SHA-1 of the proxy's signing key blob */
+};
+
 struct uft_client_cfg {
     uint32_t client_id;
     /* -S: when n_servers > 0, only these servers are answered; another
@@ -40,6 +51,25 @@ struct uft_client_cfg {
     bool encrypted_only;   /* -E: ignore unencrypted sessions */
     void *signkey;         /* for client authentication (-k); borrowed. NULL: an
                               ephemeral ECDSA P-256 key is made when a server asks */
+    /* -R: proxies named by servers' proxy IDs; with has_fp, a proxy's
+     * PROXY_KEY must carry a key with that fingerprint. A proxy ID that is
+     * not listed is accepted without a fingerprint check. Borrowed. */
+    const struct uft_proxy_entry *proxies;
+    size_t n_proxies;
+    /* -H / -h: send HB_REQ to each of these every hb_interval (0 = 20 s);
+     * a challenge is answered with an HB_REQ signed with signkey. The
+     * peers are compared byte for byte with the sources of HB_RESPs, so
+     * give them in the form the feed reports. Borrowed. */
+    const struct uft_peer *hb_peers;
+    size_t n_hb_peers;
+    uft_ts hb_interval;
+    /* -r: UFTP 4 response proxy. Its key is asked for with KEY_REQ until a
+     * v4 PROXY_KEY from exactly this peer arrives (checked against v4_fp
+     * when v4_has_fp); every reply of a UFTP 4 session then goes there. */
+    bool has_v4_proxy;
+    struct uft_peer v4_proxy;
+    bool v4_has_fp;
+    uint8_t v4_fp[20];
 };
 
 /* What the storage layer is asked to do with one FILEINFO. */
@@ -104,6 +134,8 @@ struct uft_client_stats {
     uint64_t status_sent, naks_sent;    /* STATUS messages and NAK bits in them */
     uint32_t sessions;                  /* active now */
     uint32_t sessions_ok, sessions_failed;
+    uint64_t hb_sent, hb_auth_sent; /* HB_REQ sent, of them signed answers to challenges */
+    uint64_t hb_ok, hb_failed;      /* HB_RESP received: accepted, refused */
 };
 void uft_client_stats(const struct uft_client *c, struct uft_client_stats *st);
 

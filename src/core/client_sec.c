@@ -2,7 +2,9 @@
  * The client's side of UFTP 5's encryption: verify the server's signed
  * ANNOUNCE, send an ECDH share, unwrap the group master from KEYINFO,
  * derive the traffic keys, prove it with KEYINFO_ACK, and from then on
- * open the server's ENCRYPTED datagrams and seal our replies.
+ * open the server's ENCRYPTED datagrams and seal our replies. The
+ * session's receive filter (uft_csec_filter) drops whatever must not
+ * arrive in clear.
  *
  * The key schedule is UFTP 5.0.1's code (docs/protocol-notes.md), which
  * differs from its protocol.txt: premaster = SHA-256(ECDH X); handshake
@@ -23,8 +25,13 @@
  * from UFTP 4's PRF (prf4); the group master arrives AES-CBC wrapped;
  * nonces are (salt XOR sender ID) || counter; CLIENT_KEY goes in clear.
  *
- * Not yet: proxies (PROXY_KEY). Those sessions are refused with a clear
- * ABORT.
+ * Through a UFTP 5 proxy, the proxy's PROXY_KEY supplies the ECDH key
+ * that the key share is made with, and the proxy signs the KEYINFO; its
+ * body (signature zeroed, after the proxy's ID) is P_ctx, which goes into
+ * Ctx1 after S_ctx and into the PROXY_KEY and KEYINFO signatures. The
+ * group master is the server's, so the server's traffic keys still come
+ * from S_ctx. Through a UFTP 4 response proxy (-r), the key share is made
+ * with the proxy's ECDH key from its v4 PROXY_KEY.
  */
 #include "core/client_int.h"
 
@@ -34,25 +41,28 @@
 #include "core/blob.h"
 #include "core/err.h"
 
-#define CTX_MAX 1536
+#define CTX_MAX  1536
+#define PCTX_MAX 1300
 
 struct uft_csec {
     uint8_t keytype, hashtype, curve;
     size_t hlen, klen;
-    uint8_t sctx[CTX_MAX], ctx1[CTX_MAX + 1100]; /* ctx1 grows into Ctx2 */
+    uint8_t sctx[CTX_MAX], ctx1[CTX_MAX + PCTX_MAX + 1100]; /* ctx1 grows into Ctx2 */
     size_t sctx_len, ctx1_len;
+    uint8_t pctx[PCTX_MAX]; /* P_ctx: empty without a proxy */
+    size_t pctx_len;
+    uint8_t signer[600]; /* who signs KEYINFO: the server's key blob, or the proxy's */
+    size_t signer_len;
     uint8_t ckey[1100]; /* our CLIENT_KEY body, when the server asks for it */
     size_t ckey_len;
     uint8_t c_hs_key[32], c_hs_iv[12];
-    uint8_t server_key[400]; /* the server's signing key blob */
-    size_t server_key_len;
     uint8_t dh[160];
     size_t dh_len;
     uint8_t rand2[UFT_RAND_LEN];
     uint8_t s_hs_key[32], s_hs_iv[12];
     uint8_t s_app_key[32], s_app_iv[12], c_app_key[32], c_app_iv[12];
     uint8_t verify[64];
-    bool keyed;
+    bool keyed, client_auth;
     uint64_t ctr; /* our IV counter, pre-incremented */
     /* UFTP 4 (0x40) sessions: TLS-1.2-like PRF keys, 4-byte salts, one key
      * for both directions */
@@ -279,20 +289,103 @@ ssize_t uft_csec_client_key(struct uft_client *c, struct csession *s, const stru
     return rc ? rc : (ssize_t)(w.len + x->ckey_len + 16);
 }
 
-int uft_csec_announce(struct uft_client *c, struct csession *s, const struct uft_msg *m,
-                      const uint8_t *pkt, size_t len, const uint8_t *want_fp, const char **why)
+/* Our ECDH share with the peer's key (the server's or the proxy's), then
+ * Ctx1 = S_ctx || P_ctx || client ID || our share || rand2, the handshake
+ * keys from it, and CLIENT_KEY when the server asks for it. */
+static int handshake(struct uft_client *c, struct uft_csec *x, const uint8_t *peer_dh,
+                     size_t peer_dh_len, bool client_auth, const char **why)
+{
+    uint8_t shared[80], premaster[32], h[64], prk[64], secret[64], zeros[64] = {0};
+    size_t slen, n;
+    void *dh = NULL;
+    int rc;
+    if ((rc = ops(c)->ecdh_new(x->curve, &dh)) ||
+        (rc = ops(c)->ecdh_blob(dh, x->dh, sizeof x->dh, &x->dh_len)) ||
+        (rc = ops(c)->ecdh_derive(dh, peer_dh, peer_dh_len, shared, sizeof shared, &slen)) ||
+        (rc = ops(c)->random(x->rand2, sizeof x->rand2)) ||
+        (rc = ops(c)->hash(UFT_HASH_SHA256, shared, slen, premaster))) {
+        *why = "Key exchange failed";
+        goto out;
+    }
+    memcpy(x->ctx1, x->sctx, x->sctx_len);
+    memcpy(x->ctx1 + x->sctx_len, x->pctx, x->pctx_len);
+    n = x->sctx_len + x->pctx_len;
+    uft_put_u32(x->ctx1 + n, c->cfg.client_id);
+    memcpy(x->ctx1 + n + 4, x->dh, x->dh_len);
+    memcpy(x->ctx1 + n + 4 + x->dh_len, x->rand2, UFT_RAND_LEN);
+    x->ctx1_len = n + 4 + x->dh_len + UFT_RAND_LEN;
+    if ((rc = ops(c)->hmac(x->hashtype, zeros, x->hlen, premaster, 32, prk)) ||
+        (rc = ops(c)->hash(x->hashtype, x->ctx1, x->ctx1_len, h)) ||
+        (rc =
+             ops(c)->expand_label(x->hashtype, prk, "s hs traffic", h, x->hlen, secret, x->hlen)) ||
+        (rc = key_iv(c, x, secret, x->s_hs_key, x->s_hs_iv)) ||
+        (rc =
+             ops(c)->expand_label(x->hashtype, prk, "c hs traffic", h, x->hlen, secret, x->hlen)) ||
+        (rc = key_iv(c, x, secret, x->c_hs_key, x->c_hs_iv)))
+        *why = "Key derivation failed";
+    if (rc == 0 && client_auth && (rc = client_key(c, x)) != 0)
+        *why = "Could not sign CLIENT_KEY";
+out:
+    if (dh)
+        ops(c)->ecdh_free(dh);
+    wipe(c, shared, sizeof shared);
+    wipe(c, premaster, sizeof premaster);
+    wipe(c, prk, sizeof prk);
+    wipe(c, secret, sizeof secret);
+    return rc;
+}
+
+/* A UFTP 4 session: PRF keys from an ECDH with the server's key, or with
+ * the -r response proxy's. */
+static int announce_v4(struct uft_client *c, struct csession *s, const struct uft_msg *m,
+                       struct uft_csec *x, const char **why)
 {
     const struct uft_ext_enc_info *e = &m->u.announce.enc;
-    struct uft_csec *x;
-    struct uft_keyblob dhb;
-    uint8_t *copy, shared[80], premaster[32], h[64], prk[64], secret[64], zeros[64] = {0};
-    size_t ext_off, ext_len, slen;
+    const uint8_t *peer = e->dhblob.p;
+    size_t peer_len = e->dhblob.len, slen;
+    struct uft_keyblob pb;
+    uint8_t shared[80];
+    void *dh = NULL;
     int rc;
-    *why = NULL;
-    if (!ops(c)) {
-        *why = "Encrypted sessions are not supported by this client";
-        return UFT_E_VALUE;
+    if (c->cfg.has_v4_proxy) {
+        if (!c->v4p.have) {
+            *why = "Response proxy set but haven't gotten key yet";
+            return UFT_E_VALUE;
+        }
+        peer = c->v4p.dh;
+        peer_len = c->v4p.dh_len;
+        if (uft_blob_decode(peer, peer_len, &pb) != 0)
+            return UFT_E_VALUE;
+        x->curve = pb.ec_curve;
     }
+    x->v4 = true;
+    x->group_id = m->hdr.group_id;
+    memcpy(x->rand1, e->rand1, UFT_RAND_LEN);
+    x->mcast_len = s->v6 ? 16 : 4;
+    memcpy(x->mcast, s->priv, x->mcast_len);
+    if ((rc = ops(c)->ecdh_new(x->curve, &dh)) ||
+        (rc = ops(c)->ecdh_blob(dh, x->dh, sizeof x->dh, &x->dh_len)) ||
+        (rc = ops(c)->ecdh_derive(dh, peer, peer_len, shared, sizeof shared, &slen)) ||
+        (rc = ops(c)->random(x->rand2, sizeof x->rand2)) || (rc = v4_handshake(c, x, shared, slen)))
+        *why = "Key exchange failed";
+    if (dh)
+        ops(c)->ecdh_free(dh);
+    wipe(c, shared, sizeof shared);
+    if (rc == 0 && (e->flags & UFT_ENC_CLIENT_AUTH) && (rc = v4_client_key(c, x)) != 0)
+        *why = "Could not sign CLIENT_KEY";
+    return rc;
+}
+
+/* The parameters, the fingerprint and the signature of an encrypted
+ * ANNOUNCE; on success *sig_zeroed is the datagram with its signature
+ * zeroed (the caller frees it). */
+static int check_announce(struct uft_client *c, const struct uft_msg *m, const uint8_t *pkt,
+                          size_t len, const uint8_t *want_fp, uint8_t **sig_zeroed,
+                          const char **why)
+{
+    const struct uft_ext_enc_info *e = &m->u.announce.enc;
+    struct uft_keyblob dhb;
+    uint8_t *copy, fp[20];
     if (m->hdr.version == UFT_VER4 &&
         ((e->keyex_sig & 0x0f) != 3 || ((e->keyex_sig >> 4) != 2 && (e->keyex_sig >> 4) != 3))) {
         /* as UFTP 5 clients: ECDH key exchange and an AEAD cipher only */
@@ -300,25 +393,18 @@ int uft_csec_announce(struct uft_client *c, struct csession *s, const struct uft
         return UFT_E_VALUE;
     }
     if (!supported(e) || uft_blob_decode(e->dhblob.p, e->dhblob.len, &dhb) ||
-        dhb.type != UFT_BLOB_EC) {
+        dhb.type != UFT_BLOB_EC || e->keyblob.len > 600) {
         *why = "Unsupported encryption parameters";
         return UFT_E_VALUE;
     }
-    if (want_fp) {
-        uint8_t fp[20];
-        if (ops(c)->hash(UFT_HASH_SHA1, e->keyblob.p, e->keyblob.len, fp) != 0 ||
-            memcmp(fp, want_fp, sizeof fp) != 0) {
-            *why = "Failed to verify server key fingerprint";
-            return UFT_E_AUTH;
-        }
+    if (want_fp && (ops(c)->hash(UFT_HASH_SHA1, e->keyblob.p, e->keyblob.len, fp) != 0 ||
+                    memcmp(fp, want_fp, sizeof fp) != 0)) {
+        *why = "Failed to verify server key fingerprint";
+        return UFT_E_AUTH;
     }
-    if ((e->flags & UFT_ENC_CLIENT_AUTH) && !c->signkey) {
-        /* UFTP's default without -k: an ephemeral ECDSA P-256 key */
-        if (ops(c)->signkey_new_ec(UFT_CURVE_P256, &c->signkey) != 0) {
-            *why = "Could not make a signing key for client authentication";
-            return UFT_E_CRYPTO;
-        }
-        c->own_signkey = true;
+    if ((e->flags & UFT_ENC_CLIENT_AUTH) && !uft_cl_signkey(c)) {
+        *why = "Could not make a signing key for client authentication";
+        return UFT_E_CRYPTO;
     }
     /* The signature covers the whole datagram with its own bytes zeroed. */
     copy = malloc(len);
@@ -326,52 +412,55 @@ int uft_csec_announce(struct uft_client *c, struct csession *s, const struct uft
         return UFT_E_NOMEM;
     memcpy(copy, pkt, len);
     memset(copy + (e->sig.p - pkt), 0, e->sig.len);
-    rc = ops(c)->verify(e->keyblob.p, e->keyblob.len, e->hashtype, copy, len, e->sig.p, e->sig.len);
-    if (rc) {
+    if (ops(c)->verify(e->keyblob.p, e->keyblob.len, e->hashtype, copy, len, e->sig.p,
+                       e->sig.len) != 0) {
         free(copy);
         *why = "ANNOUNCE signature did not verify";
         return UFT_E_AUTH;
     }
+    *sig_zeroed = copy;
+    return 0;
+}
+
+int uft_csec_announce(struct uft_client *c, struct csession *s, const struct uft_msg *m,
+                      const uint8_t *pkt, size_t len, const uint8_t *want_fp, const char **why)
+{
+    const struct uft_ext_enc_info *e = &m->u.announce.enc;
+    struct uft_csec *x;
+    struct uft_keyblob dhb;
+    uint8_t *copy = NULL;
+    size_t ext_off, ext_len;
+    int rc;
+    *why = NULL;
+    if (!ops(c)) {
+        *why = "Encrypted sessions are not supported by this client";
+        return UFT_E_VALUE;
+    }
+    if ((rc = check_announce(c, m, pkt, len, want_fp, &copy, why)) != 0)
+        return rc;
     x = calloc(1, sizeof *x);
     if (!x) {
         free(copy);
         return UFT_E_NOMEM;
     }
     s->sec = x;
+    uft_blob_decode(e->dhblob.p, e->dhblob.len, &dhb);
     x->keytype = e->keytype;
     x->hashtype = e->hashtype;
     x->curve = dhb.ec_curve;
     x->hlen = ops(c)->hash_len(e->hashtype);
     x->klen = ops(c)->key_len(e->keytype);
+    memcpy(x->signer, e->keyblob.p, e->keyblob.len);
+    x->signer_len = e->keyblob.len;
     if (m->hdr.version == UFT_VER4) {
-        void *dh = NULL;
         free(copy);
-        x->v4 = true;
-        x->group_id = m->hdr.group_id;
-        memcpy(x->rand1, e->rand1, UFT_RAND_LEN);
-        x->mcast_len = s->v6 ? 16 : 4;
-        memcpy(x->mcast, s->priv, x->mcast_len);
-        memcpy(x->server_key, e->keyblob.p,
-               e->keyblob.len < sizeof x->server_key ? e->keyblob.len : sizeof x->server_key);
-        if ((rc = ops(c)->ecdh_new(x->curve, &dh)) ||
-            (rc = ops(c)->ecdh_blob(dh, x->dh, sizeof x->dh, &x->dh_len)) ||
-            (rc = ops(c)->ecdh_derive(dh, e->dhblob.p, e->dhblob.len, shared, sizeof shared,
-                                      &slen)) ||
-            (rc = ops(c)->random(x->rand2, sizeof x->rand2)) ||
-            (rc = v4_handshake(c, x, shared, slen)))
-            *why = "Key exchange failed";
-        if (dh)
-            ops(c)->ecdh_free(dh);
-        wipe(c, shared, sizeof shared);
-        if (rc == 0 && (e->flags & UFT_ENC_CLIENT_AUTH) && (rc = v4_client_key(c, x)) != 0)
-            *why = "Could not sign CLIENT_KEY";
-        return rc;
+        return announce_v4(c, s, m, x, why);
     }
     /* S_ctx = group ID, instance, server ID, EXT_ENC_INFO with the
      * signature zeroed */
     ext_off = (size_t)(e->keyblob.p - pkt) - 44;
     ext_len = 44 + e->keyblob.len + e->dhblob.len + e->sig.len;
-    if (9 + ext_len > CTX_MAX || e->keyblob.len > sizeof x->server_key) {
+    if (9 + ext_len > CTX_MAX) {
         free(copy);
         *why = "Encryption header too large";
         return UFT_E_VALUE;
@@ -382,42 +471,50 @@ int uft_csec_announce(struct uft_client *c, struct csession *s, const struct uft
     memcpy(x->sctx + 9, copy + ext_off, ext_len);
     x->sctx_len = 9 + ext_len;
     free(copy);
-    memcpy(x->server_key, e->keyblob.p, e->keyblob.len);
-    x->server_key_len = e->keyblob.len;
-    /* our share, the premaster, Ctx1 and the handshake keys */
-    void *dh = NULL;
-    if ((rc = ops(c)->ecdh_new(x->curve, &dh)) ||
-        (rc = ops(c)->ecdh_blob(dh, x->dh, sizeof x->dh, &x->dh_len)) ||
-        (rc = ops(c)->ecdh_derive(dh, e->dhblob.p, e->dhblob.len, shared, sizeof shared, &slen)) ||
-        (rc = ops(c)->random(x->rand2, sizeof x->rand2)) ||
-        (rc = ops(c)->hash(UFT_HASH_SHA256, shared, slen, premaster))) {
-        if (dh)
-            ops(c)->ecdh_free(dh);
-        *why = "Key exchange failed";
-        return rc;
+    x->client_auth = e->flags & UFT_ENC_CLIENT_AUTH;
+    if (s->phase == C_PREREGISTER)
+        return 0; /* the key share waits for the proxy's key */
+    return handshake(c, x, e->dhblob.p, e->dhblob.len, x->client_auth, why);
+}
+
+int uft_csec_proxy_key(struct uft_client *c, struct csession *s, const struct uft_msg *m,
+                       const uint8_t *pkt, size_t len, const char **why)
+{
+    const struct uft_proxy_key *k = &m->u.proxy_key;
+    struct uft_csec *x = s->sec;
+    struct uft_keyblob dhb;
+    uint8_t *msg;
+    size_t n, body = len - UFT_HDR_LEN;
+    int rc;
+    *why = NULL;
+    if (4 + body > PCTX_MAX || k->keyblob.len > sizeof x->signer ||
+        uft_blob_decode(k->dhblob.p, k->dhblob.len, &dhb) != 0 || dhb.type != UFT_BLOB_EC) {
+        *why = "unusable keys";
+        return UFT_E_VALUE;
     }
-    ops(c)->ecdh_free(dh);
-    memcpy(x->ctx1, x->sctx, x->sctx_len);
-    uft_put_u32(x->ctx1 + x->sctx_len, c->cfg.client_id);
-    memcpy(x->ctx1 + x->sctx_len + 4, x->dh, x->dh_len);
-    memcpy(x->ctx1 + x->sctx_len + 4 + x->dh_len, x->rand2, UFT_RAND_LEN);
-    x->ctx1_len = x->sctx_len + 4 + x->dh_len + UFT_RAND_LEN;
-    if ((rc = ops(c)->hmac(x->hashtype, zeros, x->hlen, premaster, 32, prk)) ||
-        (rc = ops(c)->hash(x->hashtype, x->ctx1, x->ctx1_len, h)) ||
-        (rc =
-             ops(c)->expand_label(x->hashtype, prk, "s hs traffic", h, x->hlen, secret, x->hlen)) ||
-        (rc = key_iv(c, x, secret, x->s_hs_key, x->s_hs_iv)) ||
-        (rc =
-             ops(c)->expand_label(x->hashtype, prk, "c hs traffic", h, x->hlen, secret, x->hlen)) ||
-        (rc = key_iv(c, x, secret, x->c_hs_key, x->c_hs_iv)))
-        *why = "Key derivation failed";
-    if (rc == 0 && (e->flags & UFT_ENC_CLIENT_AUTH) && (rc = client_key(c, x)) != 0)
-        *why = "Could not sign CLIENT_KEY";
-    wipe(c, shared, sizeof shared);
-    wipe(c, premaster, sizeof premaster);
-    wipe(c, prk, sizeof prk);
-    wipe(c, secret, sizeof secret);
-    return rc;
+    /* P_ctx = proxy ID || the PROXY_KEY body with its signature zeroed */
+    uft_put_u32(x->pctx, m->hdr.src_id);
+    memcpy(x->pctx + 4, pkt + UFT_HDR_LEN, body);
+    memset(x->pctx + 4 + (size_t)(k->sig.p - pkt - UFT_HDR_LEN), 0, k->sig.len);
+    x->pctx_len = 4 + body;
+    n = 17 + x->sctx_len + x->pctx_len;
+    msg = malloc(n);
+    if (!msg)
+        return UFT_E_NOMEM;
+    memcpy(msg, "UFTP 5, PROXY_KEY", 17);
+    memcpy(msg + 17, x->sctx, x->sctx_len);
+    memcpy(msg + 17 + x->sctx_len, x->pctx, x->pctx_len);
+    rc = ops(c)->verify(k->keyblob.p, k->keyblob.len, x->hashtype, msg, n, k->sig.p, k->sig.len);
+    free(msg);
+    if (rc) {
+        x->pctx_len = 0;
+        *why = "its signature did not verify";
+        return UFT_E_AUTH;
+    }
+    memcpy(x->signer, k->keyblob.p, k->keyblob.len);
+    x->signer_len = k->keyblob.len;
+    x->curve = dhb.ec_curve;
+    return handshake(c, x, k->dhblob.p, k->dhblob.len, x->client_auth, why);
 }
 
 void uft_csec_register(const struct csession *s, struct uft_msg *m)
@@ -433,7 +530,7 @@ void uft_csec_register(const struct csession *s, struct uft_msg *m)
  * verify data. Ctx2 = Ctx1 without client authentication. */
 static int app_keys(struct uft_client *c, struct uft_csec *x, const uint8_t *gm)
 {
-    uint8_t zeros[64] = {0}, prk[64], h[64], secret[64], fin[64], buf[CTX_MAX + 32];
+    uint8_t zeros[64] = {0}, prk[64], h[64], secret[64], fin[64], buf[sizeof x->ctx1 + 32];
     int rc;
     if ((rc = ops(c)->hmac(x->hashtype, zeros, x->hlen, gm, 32, prk)) ||
         (rc = ops(c)->hash(x->hashtype, x->sctx, x->sctx_len, h)) ||
@@ -511,7 +608,7 @@ int uft_csec_keyinfo(struct uft_client *c, struct csession *s, const struct uft_
 {
     const struct uft_keyinfo *k = &m->u.keyinfo;
     struct uft_csec *x = s->sec;
-    uint8_t nonce[12], gm[48], aad[CTX_MAX + 32], *sigmsg;
+    uint8_t nonce[12], gm[48], aad[20 + sizeof x->ctx1], *sigmsg;
     size_t i, n;
     int rc;
     if (!x)
@@ -525,18 +622,19 @@ int uft_csec_keyinfo(struct uft_client *c, struct csession *s, const struct uft_
         return 0; /* a repeat: the caller resends the ACK */
     if (x->v4)
         return v4_keyinfo(c, x, m->hdr.src_id, k->iv_ctr, uft_destkeys_master(&k->keys, i));
-    /* signature over "UFTP 5, KEYINFO" || S_ctx || P_ctx (empty) || the
-     * datagram with the signature zeroed */
-    n = 15 + x->sctx_len + len;
+    /* signature over "UFTP 5, KEYINFO" || S_ctx || P_ctx || the datagram
+     * with the signature zeroed, by the server or, through a proxy, by the
+     * proxy (which sends its own KEYINFO with the same group master) */
+    n = 15 + x->sctx_len + x->pctx_len + len;
     sigmsg = malloc(n);
     if (!sigmsg)
         return UFT_E_NOMEM;
     memcpy(sigmsg, "UFTP 5, KEYINFO", 15);
     memcpy(sigmsg + 15, x->sctx, x->sctx_len);
-    memcpy(sigmsg + 15 + x->sctx_len, pkt, len);
-    memset(sigmsg + 15 + x->sctx_len + (k->sig.p - pkt), 0, k->sig.len);
-    rc = ops(c)->verify(x->server_key, x->server_key_len, x->hashtype, sigmsg, n, k->sig.p,
-                        k->sig.len);
+    memcpy(sigmsg + 15 + x->sctx_len, x->pctx, x->pctx_len);
+    memcpy(sigmsg + n - len, pkt, len);
+    memset(sigmsg + n - len + (k->sig.p - pkt), 0, k->sig.len);
+    rc = ops(c)->verify(x->signer, x->signer_len, x->hashtype, sigmsg, n, k->sig.p, k->sig.len);
     free(sigmsg);
     if (rc)
         return UFT_E_AUTH;
@@ -635,4 +733,46 @@ void uft_csec_free(struct uft_client *c, struct csession *s)
         wipe(c, s->sec, sizeof *s->sec);
     free(s->sec);
     s->sec = NULL;
+}
+
+bool uft_csec_filter(struct uft_client *c, struct csession *s, struct uft_msg *m,
+                     const uint8_t *pkt, size_t len, uft_ts now)
+{
+    struct uft_msg inner;
+    int rc;
+    switch (m->hdr.func) {
+    case UFT_ENCRYPTED:
+        if (uft_csec_open(c, s, m, pkt, len, c->plain, 10000, &inner) != 0) {
+            c->st.rx_dropped++;
+            return false;
+        }
+        *m = inner;
+        return true;
+    case UFT_KEYINFO:
+        rc = uft_csec_keyinfo(c, s, m, pkt, len);
+        if (rc < 0) {
+            c->st.rx_dropped++;
+            uft_cl_log(c, s, 1, "Dropped a KEYINFO that did not verify");
+            return false;
+        }
+        if (rc == 1) {
+            uft_cl_log(c, s, 2, "Received the group keys");
+            s->phase = C_MIDGROUP;
+        }
+        if (uft_csec_keyed(s)) {
+            size_t i;
+            for (i = 0; i < m->u.keyinfo.keys.n; i++)
+                if (uft_destkeys_id(&m->u.keyinfo.keys, i) == c->cfg.client_id)
+                    s->owe_kiack = true;
+        }
+        s->last_rx = now;
+        c->st.rx_packets++;
+        return false;
+    case UFT_ABORT:
+    case UFT_REG_CONF:
+        return true; /* REG_CONF only confirms; an ABORT may come before keys */
+    default:
+        c->st.rx_dropped++; /* session traffic must be encrypted */
+        return false;
+    }
 }
