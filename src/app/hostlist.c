@@ -163,8 +163,14 @@ static int server_entry(char *p, struct hostlist_server *h, const char *path, si
     return 0;
 }
 
-int hostlist_read_servers(const char *path, struct hostlist_server **out, size_t *n, char *err,
-                          size_t errlen)
+/* Read a list file of one entry per line into an array of size-byte
+ * slots through parse (flag and what name the option and its entries in
+ * messages). An empty list is an error when empty_msg is not NULL. */
+typedef int (*entry_fn)(char *p, void *slot, const char *path, size_t entry, char *err,
+                        size_t errlen);
+
+static int read_list(char flag, const char *what, const char *path, size_t size, entry_fn parse,
+                     const char *empty_msg, void **out, size_t *n, char *err, size_t errlen)
 {
     char **lines = NULL;
     size_t nl = 0, i;
@@ -172,12 +178,12 @@ int hostlist_read_servers(const char *path, struct hostlist_server **out, size_t
     *out = NULL;
     *n = 0;
     if (filelist_read_lines(path, &lines, &nl) != 0) {
-        snprintf(err, errlen, "-S %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "-%c %s: %s", flag, path, strerror(errno));
         return -1;
     }
-    *out = calloc(nl + 1, sizeof **out);
+    *out = calloc(nl + 1, size);
     if (!*out) {
-        snprintf(err, errlen, "-S %s: out of memory", path);
+        snprintf(err, errlen, "-%c %s: out of memory", flag, path);
         rc = -1;
     }
     for (i = 0; rc == 0 && i < nl; i++) {
@@ -185,18 +191,182 @@ int hostlist_read_servers(const char *path, struct hostlist_server **out, size_t
         if (!*p)
             continue;
         if (*n == MAX_SERVERS) {
-            snprintf(err, errlen, "-S %s: more than %d servers", path, MAX_SERVERS);
+            snprintf(err, errlen, "-%c %s: more than %d %s", flag, path, MAX_SERVERS, what);
             rc = -1;
-        } else if (server_entry(p, &(*out)[*n], path, i + 1, err, errlen) == 0) {
+        } else if (parse(p, (char *)*out + *n * size, path, i + 1, err, errlen) == 0) {
             (*n)++;
         } else {
             rc = -1;
         }
     }
-    if (rc == 0 && *n == 0) {
-        snprintf(err, errlen, "-S %s: lists no server; every session would be refused", path);
+    if (rc == 0 && *n == 0 && empty_msg) {
+        snprintf(err, errlen, "-%c %s: %s", flag, path, empty_msg);
         rc = -1;
     }
     filelist_free_lines(lines, nl);
     return rc;
+}
+
+static int server_slot(char *p, void *slot, const char *path, size_t entry, char *err,
+                       size_t errlen)
+{
+    return server_entry(p, slot, path, entry, err, errlen);
+}
+
+int hostlist_read_servers(const char *path, struct hostlist_server **out, size_t *n, char *err,
+                          size_t errlen)
+{
+    void *v = NULL;
+    int rc = read_list('S', "servers", path, sizeof **out, server_slot,
+                       "lists no server; every session would be refused", &v, n, err, errlen);
+    *out = v;
+    return rc;
+}
+
+/* One -R line: "ProxyID|IP[|fingerprint]". */
+static int proxy_slot(char *p, void *slot, const char *path, size_t entry, char *err, size_t errlen)
+{
+    struct hostlist_proxy *h = slot;
+    char *f[3] = {NULL, NULL, NULL};
+    size_t k = 0;
+    memset(h, 0, sizeof *h);
+    while (k < 3 && p) {
+        char *bar = strchr(p, '|');
+        if (bar)
+            *bar = '\0';
+        f[k++] = trim(p);
+        p = bar ? bar + 1 : NULL;
+    }
+    if (k < 2 || p) {
+        snprintf(err, errlen, "-R %s entry %zu: want ProxyID|IP[|fingerprint]", path, entry);
+        return -1;
+    }
+    if (parse_hex_id(f[0], &h->e.proxy_id) != 0 || h->e.proxy_id == 0) {
+        snprintf(err, errlen, "-R %s entry %zu: '%s' is not a non-zero hex ID", path, entry, f[0]);
+        return -1;
+    }
+    if (uft_udp_resolve(f[1], 0, AF_UNSPEC, &h->addr) != 0) {
+        snprintf(err, errlen, "-R %s entry %zu: cannot resolve proxy address '%s'", path, entry,
+                 f[1]);
+        return -1;
+    }
+    if (f[2] && *f[2]) {
+        if (app_parse_fingerprint(f[2], h->e.fp) != 0) {
+            snprintf(err, errlen,
+                     "-R %s entry %zu: the fingerprint must be 20 hex pairs joined by ':'", path,
+                     entry);
+            return -1;
+        }
+        h->e.has_fp = true;
+    }
+    return 0;
+}
+
+int hostlist_read_proxies(const char *path, struct hostlist_proxy **out, size_t *n, char *err,
+                          size_t errlen)
+{
+    void *v = NULL;
+    int rc = read_list('R', "proxies", path, sizeof **out, proxy_slot, NULL, &v, n, err, errlen);
+    *out = v;
+    return rc;
+}
+
+/* Split one -H entry into host and port: "host", "host:port", "[v6]",
+ * "[v6]:port", or a bare IPv6 address (two or more ':', no port). */
+static int split_host_port(char *p, uint16_t def, char **host, uint16_t *port)
+{
+    char *colon = NULL;
+    long v;
+    *port = def;
+    if (*p == '[') {
+        char *close = strchr(p, ']');
+        if (!close || (close[1] && close[1] != ':'))
+            return -1;
+        *close = '\0';
+        *host = p + 1;
+        colon = close[1] ? close + 1 : NULL;
+    } else {
+        *host = p;
+        colon = strchr(p, ':');
+        if (colon && strchr(colon + 1, ':'))
+            colon = NULL; /* a bare IPv6 address */
+    }
+    if (colon) {
+        char *end;
+        *colon = '\0';
+        v = strtol(colon + 1, &end, 10);
+        if (!colon[1] || *end || v < 1 || v > 65535)
+            return -1;
+        *port = (uint16_t)v;
+    }
+    return **host ? 0 : -1;
+}
+
+int hostlist_parse_hosts(const char *spec, uint16_t default_port, struct uft_addr **out, size_t *n,
+                         char *err, size_t errlen)
+{
+    char **lines = NULL;
+    size_t nl = 0, i;
+    int rc = 0;
+    *out = NULL;
+    *n = 0;
+    if (split_commas(spec, &lines, &nl) != 0 || !(*out = calloc(nl + 1, sizeof **out))) {
+        snprintf(err, errlen, "-H: out of memory");
+        filelist_free_lines(lines, nl);
+        return -1;
+    }
+    for (i = 0; rc == 0 && i < nl; i++) {
+        char *p = trim(lines[i]), *host, entry[300];
+        uint16_t port;
+        if (!*p)
+            continue;
+        snprintf(entry, sizeof entry, "%s", p); /* split_host_port cuts p */
+        if (*n == MAX_SERVERS) {
+            snprintf(err, errlen, "-H: more than %d hosts", MAX_SERVERS);
+            rc = -1;
+        } else if (split_host_port(p, default_port, &host, &port) != 0) {
+            snprintf(err, errlen,
+                     "-H: '%s': want host[:port] (a port 1..65535; IPv6 as [address]:port)", entry);
+            rc = -1;
+        } else if (uft_udp_resolve(host, port, AF_UNSPEC, &(*out)[*n]) != 0) {
+            snprintf(err, errlen, "-H: cannot resolve heartbeat host '%s'", host);
+            rc = -1;
+        } else {
+            (*n)++;
+        }
+    }
+    if (rc == 0 && *n == 0) {
+        snprintf(err, errlen, "-H: no host given");
+        rc = -1;
+    }
+    filelist_free_lines(lines, nl);
+    return rc;
+}
+
+int hostlist_parse_proxy4(const char *spec, uint16_t port, struct uft_addr *addr, bool *has_fp,
+                          uint8_t fp[20], char *err, size_t errlen)
+{
+    char buf[512], *slash, *host;
+    snprintf(buf, sizeof buf, "%s", spec);
+    *has_fp = false;
+    slash = strchr(buf, '/');
+    if (slash) {
+        *slash = '\0';
+        if (app_parse_fingerprint(trim(slash + 1), fp) != 0) {
+            snprintf(err, errlen, "-r %s: the fingerprint must be 20 hex pairs joined by ':'",
+                     spec);
+            return -1;
+        }
+        *has_fp = true;
+    }
+    host = trim(buf);
+    if (*host == '[' && host[strlen(host) - 1] == ']') {
+        host[strlen(host) - 1] = '\0';
+        host++;
+    }
+    if (!*host || uft_udp_resolve(host, port, AF_UNSPEC, addr) != 0) {
+        snprintf(err, errlen, "-r %s: cannot resolve the proxy's address '%s'", spec, host);
+        return -1;
+    }
+    return 0;
 }
