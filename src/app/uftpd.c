@@ -6,12 +6,18 @@
  * temp directory -T with its restart records, and backups -A). It runs
  * the post-receive script (-s) when the store reports files in place.
  *
+ * Proxies: the -S server list names each server's proxy, -R the
+ * proxies' addresses and key fingerprints, -H the proxies to send
+ * heartbeats to and -r UFTP 4's response proxy; the engine does the
+ * protocol, this file resolves the names.
+ *
  * The loop: wait on the socket until the engine's next deadline, feed
  * every datagram, then send whatever the engine owes; reap finished
  * scripts whenever SIGCHLD said one ended.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +56,15 @@ struct daemon {
     struct hostlist_server *servers; /* -S */
     struct uft_server_entry *entries;
     size_t n_servers;
+    struct hostlist_proxy *proxies; /* -R */
+    struct uft_proxy_entry *proxy_entries;
+    size_t n_proxies;
+    struct uft_addr *hb_addrs; /* -H */
+    struct uft_peer *hb_peers;
+    size_t n_hb;
+    struct uft_addr v4_proxy; /* -r */
+    bool has_v4_proxy, v4_has_fp;
+    uint8_t v4_fp[20];
     uint16_t port;
     FILE *status;
     bool status_to_log; /* -F @LOG: the log's FILE, which may roll over */
@@ -242,11 +257,26 @@ static void status_line(struct daemon *d, const struct uft_event *ev)
     fflush(out);
 }
 
+/* With -o, the sources a group is joined from: every server of -S, every
+ * proxy of -R (a proxy sends PROXY_KEY and KEYINFO to the groups), and
+ * the -r proxy. NULL past the last. */
+static const struct uft_addr *ssm_source(const struct daemon *d, size_t k)
+{
+    if (k < d->n_servers)
+        return &d->servers[k].addr;
+    k -= d->n_servers;
+    if (k < d->n_proxies)
+        return &d->proxies[k].addr;
+    k -= d->n_proxies;
+    return k == 0 && d->has_v4_proxy ? &d->v4_proxy : NULL;
+}
+
 /* Join or leave group g on every interface: any-source, or with -o one
- * (S,G) per listed server of g's family. 0, or UFT_E_IO when a join
- * failed on every interface (errno from the last). */
+ * (S,G) per source of g's family (ssm_source). 0, or UFT_E_IO when a
+ * join failed on every interface (errno from the last). */
 static int membership(struct daemon *d, const struct uft_addr *g, bool join)
 {
+    const struct uft_addr *src;
     size_t i, k, ok = 0, tried = 0;
     for (i = 0; i < d->n_ifaces; i++) {
         if (!d->o.ssm) {
@@ -256,12 +286,12 @@ static int membership(struct daemon *d, const struct uft_addr *g, bool join)
             ok += rc == 0 || errno == EADDRINUSE;
             continue;
         }
-        for (k = 0; k < d->n_servers; k++) {
-            if (d->servers[k].addr.ss.ss_family != g->ss.ss_family)
+        for (k = 0; (src = ssm_source(d, k)) != NULL; k++) {
+            if (src->ss.ss_family != g->ss.ss_family)
                 continue;
             tried++;
-            ok += uft_udp_join_source(d->fd, g, &d->servers[k].addr, d->ifindex[i], join) == 0 ||
-                  errno == EADDRINUSE;
+            ok +=
+                uft_udp_join_source(d->fd, g, src, d->ifindex[i], join) == 0 || errno == EADDRINUSE;
         }
     }
     return tried && !ok ? UFT_E_IO : 0;
@@ -392,14 +422,78 @@ static int setup_servers(struct daemon *d, char *err, size_t errlen)
     return 0;
 }
 
+/* -S entries name proxies by ID; with -o each must be in -R, whose
+ * address is the source to join from (as UFTP requires). */
+static int check_proxy_ids(struct daemon *d, char *err, size_t errlen)
+{
+    size_t i, k;
+    for (i = 0; d->o.ssm && i < d->n_servers; i++) {
+        uint32_t id = d->entries[i].proxy_id;
+        for (k = 0; id && k < d->n_proxies && d->proxy_entries[k].proxy_id != id; k++)
+            ;
+        if (id && k == d->n_proxies) {
+            snprintf(err, errlen,
+                     "-S %s: server %08X goes through proxy %08X, which -o needs in the -R list",
+                     d->o.server_list, d->entries[i].server_id, id);
+            return UFT_E_VALUE;
+        }
+    }
+    return 0;
+}
+
+/* -R, -H and -r: the proxies. */
+static int setup_proxies(struct daemon *d, char *err, size_t errlen)
+{
+    size_t i;
+    if (d->o.proxy_list) {
+        if (hostlist_read_proxies(d->o.proxy_list, &d->proxies, &d->n_proxies, err, errlen) != 0)
+            return UFT_E_VALUE;
+        d->proxy_entries = calloc(d->n_proxies + 1, sizeof *d->proxy_entries);
+        if (!d->proxy_entries)
+            return UFT_E_NOMEM;
+        for (i = 0; i < d->n_proxies; i++)
+            d->proxy_entries[i] = d->proxies[i].e;
+    }
+    if (d->o.hb_hosts) {
+        if (hostlist_parse_hosts(d->o.hb_hosts, 1044, &d->hb_addrs, &d->n_hb, err, errlen) != 0)
+            return UFT_E_VALUE;
+        d->hb_peers = calloc(d->n_hb, sizeof *d->hb_peers);
+        if (!d->hb_peers)
+            return UFT_E_NOMEM;
+        for (i = 0; i < d->n_hb; i++)
+            uft_udp_to_peer(&d->hb_addrs[i], &d->hb_peers[i]);
+    }
+    if (d->o.v4_proxy) {
+        if (hostlist_parse_proxy4(d->o.v4_proxy, d->port, &d->v4_proxy, &d->v4_has_fp, d->v4_fp,
+                                  err, errlen) != 0)
+            return UFT_E_VALUE;
+        d->has_v4_proxy = true;
+    }
+    return check_proxy_ids(d, err, errlen);
+}
+
+/* An IPv6 socket (dual-stack) when any -M group, -H host or the -r proxy
+ * is IPv6. */
+static bool wants_v6(const struct daemon *d)
+{
+    size_t i;
+    for (i = 0; i < d->n_hb; i++)
+        if (d->hb_addrs[i].ss.ss_family == AF_INET6)
+            return true;
+    return strchr(d->o.pub_addrs, ':') != NULL ||
+           (d->has_v4_proxy && d->v4_proxy.ss.ss_family == AF_INET6);
+}
+
 static int setup_socket(struct daemon *d, char *err, size_t errlen)
 {
     struct uft_udp_opts uo;
     char list[1024], *tok, *save = NULL;
-    bool v6 = strchr(d->o.pub_addrs, ':') != NULL;
+    bool v6;
     int rc;
-    if ((rc = setup_ifaces(d, err, errlen)) != 0 || (rc = setup_servers(d, err, errlen)) != 0)
+    if ((rc = setup_ifaces(d, err, errlen)) != 0 || (rc = setup_servers(d, err, errlen)) != 0 ||
+        (rc = setup_proxies(d, err, errlen)) != 0)
         return rc;
+    v6 = wants_v6(d);
     memset(&uo, 0, sizeof uo);
     uo.family = v6 ? AF_INET6 : AF_INET;
     uo.port = d->port;
@@ -434,6 +528,28 @@ static int setup_socket(struct daemon *d, char *err, size_t errlen)
     return 0;
 }
 
+/* One form per address, so the engine can compare sources with -H and -r
+ * hosts byte for byte: an IPv4-mapped IPv6 source (a dual-stack socket)
+ * becomes plain IPv4 (sending maps it back), and the IPv6 flow label is
+ * dropped. */
+static void canonical(struct uft_addr *a)
+{
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&a->ss;
+    struct sockaddr_in s4;
+    if (a->ss.ss_family != AF_INET6)
+        return;
+    s6->sin6_flowinfo = 0;
+    if (!IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+        return;
+    memset(&s4, 0, sizeof s4);
+    s4.sin_family = AF_INET;
+    s4.sin_port = s6->sin6_port;
+    memcpy(&s4.sin_addr, &s6->sin6_addr.s6_addr[12], 4);
+    memset(&a->ss, 0, sizeof a->ss);
+    memcpy(&a->ss, &s4, sizeof s4);
+    a->len = sizeof s4;
+}
+
 static void on_readable(void *ctx, int fd)
 {
     static uint8_t buf[10000];
@@ -442,6 +558,7 @@ static void on_readable(void *ctx, int fd)
     ssize_t n;
     while ((n = uft_udp_recv(fd, buf, sizeof buf, &from)) > 0) {
         struct uft_peer p;
+        canonical(&from);
         uft_udp_to_peer(&from, &p);
         uft_client_feed(d->client, uft_clock_now_ns(), buf, (size_t)n, &p);
     }
@@ -564,6 +681,7 @@ static int open_outputs(struct daemon *d)
     sc.n_backups = d->o.n_backup;
     sc.temp_dir = d->o.temp_dir;
     sc.move_each = d->o.move_each;
+    sc.cache_bytes = (size_t)d->o.cache;
     sc.placed = on_placed;
     sc.log = on_store_log;
     sc.ctx = d;
@@ -572,6 +690,34 @@ static int open_outputs(struct daemon *d)
         return 1;
     }
     return 0;
+}
+
+/* The engine's view of -R, -H/-h and -r, and what the log says of them. */
+static void configure_proxies(struct daemon *d, struct uft_client_cfg *cfg)
+{
+    char where[80];
+    cfg->proxies = d->proxy_entries;
+    cfg->n_proxies = d->n_proxies;
+    cfg->hb_peers = d->hb_peers;
+    cfg->n_hb_peers = d->n_hb;
+    cfg->hb_interval = (uft_ts)d->o.hb_interval * UFT_SEC;
+    if (d->n_hb) {
+        uft_log_printf(&d->log, 2, "Sending heartbeats to %zu host(s), the first %s, every %ld s",
+                       d->n_hb, uft_udp_format(&d->hb_addrs[0], where, sizeof where),
+                       d->o.hb_interval);
+        if (!d->o.keyfile)
+            uft_log_printf(&d->log, 1,
+                           "-H without -k: a proxy that checks heartbeats (fp=) cannot know this "
+                           "run's ephemeral key; give -k with the key whose fingerprint it has");
+    }
+    if (d->has_v4_proxy) {
+        uft_udp_to_peer(&d->v4_proxy, &cfg->v4_proxy);
+        cfg->has_v4_proxy = true;
+        cfg->v4_has_fp = d->v4_has_fp;
+        memcpy(cfg->v4_fp, d->v4_fp, sizeof cfg->v4_fp);
+        uft_log_printf(&d->log, 2, "UFTP 4 sessions reply through the response proxy %s",
+                       uft_udp_format(&d->v4_proxy, where, sizeof where));
+    }
 }
 
 int main(int argc, char **argv)
@@ -612,6 +758,7 @@ int main(int argc, char **argv)
     cfg.encrypted_only = d.o.encrypted_only;
     cfg.servers = d.entries;
     cfg.n_servers = d.n_servers;
+    configure_proxies(&d, &cfg);
     memset(&ops, 0, sizeof ops);
     ops.ctx = &d;
     ops.event = on_event;
@@ -635,6 +782,10 @@ int main(int argc, char **argv)
     uft_store_close(&d.store);
     free(d.servers);
     free(d.entries);
+    free(d.proxies);
+    free(d.proxy_entries);
+    free(d.hb_addrs);
+    free(d.hb_peers);
     if (d.status)
         fclose(d.status);
     return rc;
