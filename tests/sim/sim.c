@@ -627,17 +627,18 @@ static void handle_mcast(struct world *w, struct event *e)
     pkt_unref(e->pkt);
 }
 
-/* The response proxy of cfg.proxy_id: rewrite a datagram from client
- * node as the proxy's message for it (tests/sim/sim.h). False: deliver
- * it unchanged. */
-static bool via_proxy(struct world *w, struct pkt *p, uint32_t node, uint8_t *out, size_t *len)
+/* The response proxy of cfg.proxy_id: a datagram from client node
+ * rewritten as the proxy's message for it (tests/sim/sim.h), held once;
+ * NULL: deliver it unchanged. */
+static struct pkt *via_proxy(struct world *w, const struct pkt *p, uint32_t node)
 {
-    static uint8_t naks[8800];
+    static uint8_t naks[8800], out[10000];
+    struct pkt *q;
     uint8_t id[4];
     struct uft_msg m;
     ssize_t n;
     if (!w->cfg->proxy_id || node < 2 || uft_msg_decode(p->data, p->len, &m) != 0)
-        return false;
+        return NULL;
     uft_put_u32(id, m.hdr.src_id);
     switch (m.hdr.func) {
     case UFT_REGISTER:
@@ -658,14 +659,15 @@ static bool via_proxy(struct world *w, struct pkt *p, uint32_t node, uint8_t *ou
         m.u.abort.host = m.hdr.src_id;
         break;
     default:
-        return false;
+        return NULL;
     }
     m.hdr.src_id = w->cfg->proxy_id;
-    n = uft_msg_encode(&m, out, 10000);
+    n = uft_msg_encode(&m, out, sizeof out);
     if (n <= 0)
-        return false;
-    *len = (size_t)n;
-    return true;
+        return NULL;
+    q = pkt_new(out, (size_t)n);
+    q->refs++;
+    return q;
 }
 
 static void handle(struct world *w, struct event *e)
@@ -694,16 +696,16 @@ static void handle(struct world *w, struct event *e)
         struct uft_peer from = peer_of(0); /* clients hear from the server */
         w->current = e->pkt;
         if (e->node == 0) {
-            static uint8_t relayed[10000];
-            size_t rlen;
+            struct pkt *relayed, *fed;
             /* the sender's node number travels in the packet's src_id */
             from = peer_of(uft_get_u32(e->pkt->data + 4));
+            relayed = via_proxy(w, e->pkt, node_of(&from));
+            fed = relayed ? relayed : e->pkt;
             if (node_of(&from) <= 3)
-                trace(&w->tr_server, w->now, e->pkt);
-            if (via_proxy(w, e->pkt, node_of(&from), relayed, &rlen))
-                uft_server_feed(w->server, w->now, relayed, rlen, &from);
-            else
-                uft_server_feed(w->server, w->now, e->pkt->data, e->pkt->len, &from);
+                trace(&w->tr_server, w->now, fed);
+            uft_server_feed(w->server, w->now, fed->data, fed->len, &from);
+            if (relayed)
+                pkt_unref(relayed);
         } else if (!n->down) {
             if (e->node == 1)
                 trace(&w->tr_client, w->now, e->pkt);
