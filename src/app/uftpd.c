@@ -681,6 +681,7 @@ static int open_outputs(struct daemon *d)
     sc.n_backups = d->o.n_backup;
     sc.temp_dir = d->o.temp_dir;
     sc.move_each = d->o.move_each;
+    sc.cache_bytes = (size_t)d->o.cache;
     sc.placed = on_placed;
     sc.log = on_store_log;
     sc.ctx = d;

@@ -151,6 +151,7 @@ int uft_store_open_cfg(struct uft_store *st, const struct uft_store_cfg *cfg)
     }
     st->move_each = cfg->move_each;
     st->refresh_ns = cfg->refresh_ns ? cfg->refresh_ns : 5000000000u;
+    st->cache_bytes = cfg->cache_bytes ? cfg->cache_bytes : 1048576u;
     st->placed = cfg->placed;
     st->log = cfg->log;
     st->ctx = cfg->ctx;
@@ -392,6 +393,7 @@ static int open_temp(struct uft_store *st, struct uft_store_file *f, uint32_t gr
 
 static void free_file(struct uft_store_file *f)
 {
+    free(f->wbuf);
     if (f->fd >= 0)
         close(f->fd);
     if (f->dir_fd >= 0)
@@ -491,8 +493,8 @@ static void mark_blocks(struct uft_store_file *f, uint64_t off, size_t len)
     }
 }
 
-int uft_store_write(struct uft_store *st, struct uft_store_file *f, uint64_t off,
-                    const uint8_t *data, size_t len)
+static int write_out(struct uft_store *st, struct uft_store_file *f, uint64_t off,
+                     const uint8_t *data, size_t len)
 {
     uint64_t at = off;
     size_t left = len;
@@ -514,9 +516,44 @@ int uft_store_write(struct uft_store *st, struct uft_store_file *f, uint64_t off
         at += (uint64_t)n;
     }
     mark_blocks(f, off, len);
-    if (f->sess->dir_fd >= 0)
-        uft_store_record_refresh(st, f->sess, false);
     return 0;
+}
+
+int uft_store_flush(struct uft_store *st, struct uft_store_file *f)
+{
+    int rc;
+    if (!f->wlen)
+        return 0;
+    rc = write_out(st, f, f->woff, f->wbuf, f->wlen);
+    f->wlen = 0;
+    return rc;
+}
+
+/* Blocks mostly arrive in order: gather a run of them and write it with
+ * one call (UFTP's -c cache) instead of one system call per block. */
+int uft_store_write(struct uft_store *st, struct uft_store_file *f, uint64_t off,
+                    const uint8_t *data, size_t len)
+{
+    int rc = 0;
+    if (!f->wbuf && st->cache_bytes > len && f->size > len) {
+        f->wcap = f->size < st->cache_bytes ? (size_t)f->size : st->cache_bytes;
+        f->wbuf = malloc(f->wcap);
+        if (!f->wbuf)
+            f->wcap = 0;
+    }
+    if (f->wlen && (off != f->woff + f->wlen || f->wlen + len > f->wcap))
+        rc = uft_store_flush(st, f);
+    if (rc == 0 && len <= f->wcap) {
+        if (!f->wlen)
+            f->woff = off;
+        memcpy(f->wbuf + f->wlen, data, len);
+        f->wlen += len;
+    } else if (rc == 0) {
+        rc = write_out(st, f, off, data, len);
+    }
+    if (rc == 0 && f->sess->dir_fd >= 0)
+        uft_store_record_refresh(st, f->sess, false);
+    return rc;
 }
 
 /* Finish the temporary file and rename it into place: the session
@@ -527,6 +564,8 @@ static int commit_file(struct uft_store *st, struct uft_store_file *f)
     char base[256], w[1024];
     int dir = f->dir_fd, rc = 0, e;
     bool into_dest = f->sess->dir_fd < 0 || st->move_each;
+    if ((rc = uft_store_flush(st, f)) != 0)
+        return rc;
     if (ftruncate(f->fd, (off_t)f->size) != 0 || futimens(f->fd, ts) != 0 || close(f->fd) != 0) {
         e = errno;
         f->fd = -1;
@@ -580,8 +619,10 @@ static void placed_file(struct uft_store *st, struct uft_store_file *f)
 
 /* Not committed: with -T keep what was received for a restart, else
  * remove it. */
-static void drop_file(struct uft_store_file *f)
+static void drop_file(struct uft_store *st, struct uft_store_file *f)
 {
+    if (f->sess->dir_fd >= 0 && f->fd >= 0)
+        uft_store_flush(st, f); /* kept for a restart: what was received counts */
     if (f->fd >= 0)
         close(f->fd);
     f->fd = -1;
@@ -620,7 +661,7 @@ int uft_store_end(struct uft_store *st, struct uft_store_file *f, bool commit)
         else
             placed_file(st, f);
     } else {
-        drop_file(f);
+        drop_file(st, f);
     }
     free_file(f);
     return rc;

@@ -45,6 +45,7 @@ struct uft_store_cfg {
     bool move_each;             /* -i: with -T, move each file as it completes */
     uint64_t refresh_ns;        /* -T: rewrite the restart record this often
                                    while receiving; 0: every 5 s */
+    size_t cache_bytes;         /* -c: gather writes up to this size; 0: 1 MiB */
     uft_store_placed_fn placed; /* optional */
     uft_store_log_fn log;       /* optional */
     void *ctx;                  /* for placed and log */
@@ -65,6 +66,7 @@ struct uft_store {
     const char *temp_dir;
     bool move_each;
     uint64_t refresh_ns;
+    size_t cache_bytes;
     uft_store_placed_fn placed;
     uft_store_log_fn log;
     void *ctx;

@@ -58,7 +58,15 @@ struct uft_store_file {
     uint32_t block_len, blocks; /* from file_have; 0 when never told */
     uint8_t *have;              /* blocks written, (blocks + 7) / 8 bytes; owned */
     uint32_t have_count;
+    /* -c: blocks gathered into one pwrite; wlen bytes at woff not yet on disk */
+    uint8_t *wbuf;
+    size_t wcap, wlen;
+    uint64_t woff;
 };
+
+/* Write out the gathered blocks of f (and only then count them as
+ * stored). 0, or UFT_E_NOSPACE / UFT_E_IO with st->last_error. */
+int uft_store_flush(struct uft_store *st, struct uft_store_file *f);
 
 /* Record a failure in st->last_error (and st->last_errno = e); returns rc. */
 int uft_store_fail(struct uft_store *st, int rc, int e, const char *fmt, ...)

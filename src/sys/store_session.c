@@ -236,8 +236,10 @@ void uft_store_record_refresh(struct uft_store *st, struct uft_store_sess *s, bo
         return;
     if (!force && now - s->record_at_ns < st->refresh_ns)
         return;
-    if (s->cur && s->cur->fd >= 0)
+    if (s->cur && s->cur->fd >= 0) {
+        uft_store_flush(st, s->cur); /* the record may only name blocks on disk */
         fdatasync(s->cur->fd);
+    }
     record_write(st, s);
     s->record_at_ns = now;
 }
