@@ -33,7 +33,11 @@ struct sender {
     struct uft_log log;
     struct fl_list files;
     struct uft_server_file *sfiles;
-    int *fds;
+    int cur_fd; /* the file being read (one at a time) */
+    size_t cur_idx;
+    uint8_t *ra; /* read-ahead of cur_fd: ra_len bytes from ra_off */
+    size_t ra_len;
+    uint64_t ra_off, next_off; /* next_off: where the last block read ended */
     int fd;
     struct uft_addr pub, priv;
     FILE *status;
@@ -60,25 +64,79 @@ static void warn_cb(void *ctx, const char *msg)
     uft_log_printf(&s->log, 1, "%s", msg);
 }
 
+#define READ_AHEAD (1u << 20)
+
+/* Make file i the open one: only one is open at a time, so ten thousand
+ * files never run out of descriptors. */
+static int open_file(struct sender *s, size_t i)
+{
+    if (s->cur_fd >= 0 && s->cur_idx == i)
+        return 0;
+    if (s->cur_fd >= 0)
+        close(s->cur_fd);
+    s->ra_len = 0;
+    s->next_off = 0;
+    s->cur_idx = i;
+    s->cur_fd = open(s->files.v[i].src, O_RDONLY | O_CLOEXEC);
+    if (s->cur_fd < 0) {
+        uft_log_printf(&s->log, 0, "cannot read %s: %s", s->files.v[i].src, strerror(errno));
+        return UFT_E_IO;
+    }
+    posix_fadvise(s->cur_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    return 0;
+}
+
+static int read_at(struct sender *s, uint64_t off, uint8_t *buf, size_t len, size_t *got)
+{
+    *got = 0;
+    while (*got < len) {
+        ssize_t n = pread(s->cur_fd, buf + *got, len - *got, (off_t)(off + *got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            uft_log_printf(&s->log, 0, "cannot read %s: %s", s->files.v[s->cur_idx].src,
+                           strerror(errno));
+            return UFT_E_IO;
+        }
+        if (n == 0)
+            break;
+        *got += (size_t)n;
+    }
+    return 0;
+}
+
+/* A block of the file behind handle. The first pass reads in order, so
+ * when a block follows the last one, a megabyte is read at once and the
+ * next blocks are served from it; repairs jump about and read just their
+ * block. */
 static int read_block(void *ctx, void *handle, uint64_t off, uint8_t *buf, size_t len)
 {
     struct sender *s = ctx;
-    size_t i = (size_t)(uintptr_t)handle - 1;
-    size_t got = 0;
-    if (s->fds[i] < 0) {
-        s->fds[i] = open(s->files.v[i].src, O_RDONLY | O_CLOEXEC);
-        if (s->fds[i] < 0)
-            return UFT_E_IO;
+    size_t i = (size_t)(uintptr_t)handle - 1, got;
+    int rc = open_file(s, i);
+    if (rc)
+        return rc;
+    if (s->ra_len && off >= s->ra_off && off + len <= s->ra_off + s->ra_len) {
+        memcpy(buf, s->ra + (off - s->ra_off), len);
+    } else if (s->ra && off == s->next_off) {
+        if ((rc = read_at(s, off, s->ra, READ_AHEAD, &got)) != 0)
+            return rc;
+        s->ra_off = off;
+        s->ra_len = got;
+        if (got < len)
+            goto short_file;
+        memcpy(buf, s->ra, len);
+    } else {
+        if ((rc = read_at(s, off, buf, len, &got)) != 0)
+            return rc;
+        if (got < len)
+            goto short_file;
     }
-    while (got < len) {
-        ssize_t n = pread(s->fds[i], buf + got, len - got, (off_t)(off + got));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return UFT_E_IO;
-        got += (size_t)n;
-    }
+    s->next_off = off + len;
     return 0;
+short_file:
+    uft_log_printf(&s->log, 0, "%s is shorter than when the session began", s->files.v[i].src);
+    return UFT_E_IO;
 }
 
 static const char *result_word(int st)
@@ -211,8 +269,8 @@ static int build_files(struct sender *s, char *err, size_t errlen)
     if (rc)
         return -1;
     s->sfiles = calloc(s->files.n + 1, sizeof *s->sfiles);
-    s->fds = malloc((s->files.n + 1) * sizeof *s->fds);
-    if (!s->sfiles || !s->fds)
+    s->ra = malloc(READ_AHEAD);
+    if (!s->sfiles || !s->ra)
         return -1;
     for (i = 0; i < s->files.n; i++) {
         s->sfiles[i].name = s->files.v[i].name;
@@ -221,7 +279,6 @@ static int build_files(struct sender *s, char *err, size_t errlen)
         s->sfiles[i].mtime = s->files.v[i].mtime;
         s->sfiles[i].link = s->files.v[i].link;
         s->sfiles[i].handle = (void *)(uintptr_t)(i + 1);
-        s->fds[i] = -1;
     }
     return 0;
 }
@@ -552,10 +609,10 @@ int main(int argc, char **argv)
     struct uft_server *srv;
     struct idlist cl = {NULL, NULL, 0}, px = {NULL, NULL, 0};
     struct uft_signkey *signkey = NULL;
-    size_t i;
     char err[512], desc[160] = "";
     int rc;
     memset(&s, 0, sizeof s);
+    s.cur_fd = -1;
     rc = uftp_cli_parse(argc, argv, &s.o, err, sizeof err);
     if (rc == UFTP_CLI_HELP) {
         uftp_cli_usage(stdout);
@@ -634,10 +691,9 @@ int main(int argc, char **argv)
     uft_log_printf(&s.log, 2, "%s (exit %d)", rc == 0 ? "Group complete" : "Session ended", rc);
     uft_server_free(srv);
     uft_signkey_free(signkey);
-    for (i = 0; i < s.files.n; i++)
-        if (s.fds[i] >= 0)
-            close(s.fds[i]);
-    free(s.fds);
+    if (s.cur_fd >= 0)
+        close(s.cur_fd);
+    free(s.ra);
     free(s.sfiles);
     free(cl.ids);
     free(cl.fps);
