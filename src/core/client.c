@@ -198,7 +198,7 @@ static void on_announce(struct uft_client *c, const struct uft_msg *m, const uin
         s->last_rx = now;
         return;
     }
-    if (!(s = admit(c, m, from, &srv)))
+    if (!uft_cproxy_v4_ready(c, m, now) || !(s = admit(c, m, from, &srv)))
         return;
     s->version = m->hdr.version;
     s->group_id = m->hdr.group_id;

@@ -124,7 +124,7 @@ struct uft_client {
     size_t hb_cursor; /* the next target of the current round */
     /* the UFTP 4 response proxy (client_proxy.c) */
     struct v4_proxy_keys v4p;
-    uft_ts keyreq_next;
+    uft_ts keyreq_next, keyreq_last;
 };
 
 /* Shared helpers of client.c. */
@@ -160,6 +160,10 @@ void uft_cproxy_session(struct uft_client *c, struct csession *s,
 /* A PROXY_KEY addressed to session s, from the peer from. */
 void uft_cproxy_key(struct uft_client *c, struct csession *s, const struct uft_msg *m,
                     const uint8_t *pkt, size_t len, const struct uft_peer *from, uft_ts now);
+/* Whether a new session's ANNOUNCE can be answered: false for an
+ * encrypted UFTP 4 session while the -r proxy's keys are missing (a
+ * KEY_REQ then goes out soon, and a later ANNOUNCE gets through). */
+bool uft_cproxy_v4_ready(struct uft_client *c, const struct uft_msg *m, uft_ts now);
 /* A UFTP 4 PROXY_KEY (not tied to a session). */
 void uft_cproxy_v4_key(struct uft_client *c, const struct uft_msg *m, const struct uft_peer *from);
 /* The next KEY_REQ to the UFTP 4 response proxy, if one is due. */

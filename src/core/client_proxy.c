@@ -144,12 +144,28 @@ void uft_cproxy_v4_key(struct uft_client *c, const struct uft_msg *m, const stru
     c->v4p.have = true;
 }
 
+bool uft_cproxy_v4_ready(struct uft_client *c, const struct uft_msg *m, uft_ts now)
+{
+    uft_ts soon;
+    if (m->hdr.version != UFT_VER4 || !m->u.announce.has_enc || !c->cfg.has_v4_proxy || c->v4p.have)
+        return true;
+    /* UFTP ABORTs here ("Response proxy set but haven't gotten key yet"),
+     * which loses the whole session; asking again now (at most once a
+     * second) lets a later ANNOUNCE of the same session through. */
+    soon = c->keyreq_last + UFT_SEC > now ? c->keyreq_last + UFT_SEC : now;
+    if (soon < c->keyreq_next)
+        c->keyreq_next = soon;
+    uft_cl_log(c, NULL, 2, "Group %08X waits for the -r proxy's key", m->hdr.group_id);
+    return false;
+}
+
 ssize_t uft_cproxy_pull(struct uft_client *c, uft_ts now, uint8_t *buf, size_t cap,
                         struct uft_tx *tx)
 {
     struct uft_msg m;
     if (!c->cfg.has_v4_proxy || c->v4p.have || now < c->keyreq_next)
         return 0;
+    c->keyreq_last = now;
     c->keyreq_next = now + KEY_REQ_INTERVAL;
     memset(&m, 0, sizeof m);
     m.hdr.version = UFT_VER4;
