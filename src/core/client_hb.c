@@ -48,9 +48,11 @@ int uft_chb_init(struct uft_client *c)
 
 static void verdict(struct uft_client *c, size_t i, uint8_t auth)
 {
-    static const char *const what[] = {"authentication failed (is the -k key the one the "
-                                       "proxy's fp= names?)",
-                                       "authenticated", "challenged"};
+    static const char *const what[] = {
+        [UFT_HB_AUTH_FAILED] = "authentication failed (is -k the key that the proxy's fp= names?)",
+        [UFT_HB_AUTH_OK] = "authenticated",
+        [UFT_HB_AUTH_CHALLENGE] = "challenged",
+    };
     struct hb_target *t = &c->hb[i];
     if (auth == UFT_HB_AUTH_OK)
         c->st.hb_ok++;
