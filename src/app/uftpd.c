@@ -552,15 +552,18 @@ static void canonical(struct uft_addr *a)
 
 static void on_readable(void *ctx, int fd)
 {
-    static uint8_t buf[10000];
+    static struct uft_udp_batch b;
     struct daemon *d = ctx;
-    struct uft_addr from;
-    ssize_t n;
-    while ((n = uft_udp_recv(fd, buf, sizeof buf, &from)) > 0) {
-        struct uft_peer p;
-        canonical(&from);
-        uft_udp_to_peer(&from, &p);
-        uft_client_feed(d->client, uft_clock_now_ns(), buf, (size_t)n, &p);
+    unsigned i, rounds = 0;
+    /* a bounded number of batches, so timers still run under a flood */
+    while (rounds++ < 64 && uft_udp_recv_batch(fd, &b) == 0 && b.n > 0) {
+        uft_ts now = uft_clock_now_ns();
+        for (i = 0; i < b.n; i++) {
+            struct uft_peer p;
+            canonical(&b.from[i]);
+            uft_udp_to_peer(&b.from[i], &p);
+            uft_client_feed(d->client, now, b.buf[i], b.len[i], &p);
+        }
     }
 }
 

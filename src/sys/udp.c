@@ -353,6 +353,35 @@ ssize_t uft_udp_recv(int fd, void *buf, size_t cap, struct uft_addr *from)
     }
 }
 
+int uft_udp_recv_batch(int fd, struct uft_udp_batch *b)
+{
+    struct mmsghdr msgs[UFT_UDP_BATCH];
+    struct iovec iov[UFT_UDP_BATCH];
+    unsigned i;
+    int n;
+    memset(msgs, 0, sizeof msgs);
+    for (i = 0; i < UFT_UDP_BATCH; i++) {
+        iov[i].iov_base = b->buf[i];
+        iov[i].iov_len = sizeof b->buf[i];
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_name = &b->from[i].ss;
+        msgs[i].msg_hdr.msg_namelen = sizeof b->from[i].ss;
+    }
+    b->n = 0;
+    do
+        n = recvmmsg(fd, msgs, UFT_UDP_BATCH, MSG_DONTWAIT, NULL);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : UFT_E_IO;
+    for (i = 0; i < (unsigned)n; i++) {
+        b->len[i] = msgs[i].msg_len;
+        b->from[i].len = msgs[i].msg_hdr.msg_namelen;
+    }
+    b->n = (unsigned)n;
+    return 0;
+}
+
 void uft_udp_to_peer(const struct uft_addr *a, struct uft_peer *p)
 {
     memset(p, 0, sizeof *p);

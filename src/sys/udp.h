@@ -81,6 +81,20 @@ int uft_udp_send(int fd, const void *buf, size_t len, const struct uft_addr *to)
 /* Receive one datagram: its length, 0 when none is waiting, or UFT_E_IO. */
 ssize_t uft_udp_recv(int fd, void *buf, size_t cap, struct uft_addr *from);
 
+/* Up to UFT_UDP_BATCH datagrams received with one system call. */
+#define UFT_UDP_BATCH 32
+struct uft_udp_batch {
+    uint8_t buf[UFT_UDP_BATCH][9216];
+    size_t len[UFT_UDP_BATCH];
+    struct uft_addr from[UFT_UDP_BATCH];
+    unsigned n; /* how many arrived */
+};
+
+/* Receive what is waiting, up to UFT_UDP_BATCH datagrams (recvmmsg);
+ * b->n is 0 when nothing is. 0, or UFT_E_IO with errno. b is large
+ * (about 300 KB): keep it static or on the heap. */
+int uft_udp_recv_batch(int fd, struct uft_udp_batch *b);
+
 /* Convert between socket addresses and the core's opaque peers. */
 void uft_udp_to_peer(const struct uft_addr *a, struct uft_peer *p);
 void uft_udp_from_peer(const struct uft_peer *p, struct uft_addr *a);
