@@ -3,9 +3,10 @@
  * born from an ANNOUNCE, whose source becomes its upstream; a datagram of
  * that session from the upstream travels down (to the fixed or learnt
  * downstream, or to the session's multicast groups), anything else
- * travels up. Receivers' answers are gathered in proxy_agg.c. Every
- * datagram the proxy sends goes through one bounded queue that pull()
- * drains, so a flood can only fill the queue, never memory.
+ * travels up. Receivers' answers are gathered in proxy_agg.c; the key
+ * exchanges of encrypted sessions are proxy_sec.c's. Every datagram the
+ * proxy sends goes through one bounded queue that pull() drains, so a
+ * flood can only fill the queue, never memory.
  */
 #include "core/proxy_int.h"
 
@@ -88,8 +89,8 @@ static void queue_peer(struct uft_proxy *p, const uint8_t *pkt, size_t len,
     uft_px_queue(p, pkt, len, &tx);
 }
 
-static void queue_group(struct uft_proxy *p, const struct px_group *g, const uint8_t *pkt,
-                        size_t len, bool public_addr)
+void uft_px_send_group(struct uft_proxy *p, const struct px_group *g, const uint8_t *pkt,
+                       size_t len, bool public_addr)
 {
     struct uft_tx tx;
     memset(&tx, 0, sizeof tx);
@@ -108,7 +109,10 @@ void uft_px_send_up(struct uft_proxy *p, struct px_group *g, struct uft_msg *m)
     m->hdr.src_id = p->cfg.proxy_id;
     m->hdr.group_id = g->group_id;
     m->hdr.group_inst = g->inst;
-    n = uft_msg_encode(m, buf, sizeof buf);
+    if (uft_pxs_keyed(g) && m->hdr.func != UFT_REGISTER)
+        n = uft_pxs_seal_up(p, g, m, buf, sizeof buf);
+    else
+        n = uft_msg_encode(m, buf, sizeof buf);
     if (n < 0) {
         uft_px_log(p, g, 0, "Cannot encode %s: %s", uft_msg_name(m->hdr.func),
                    uft_strerror((int)n));
@@ -135,7 +139,8 @@ static void end_group(struct uft_proxy *p, struct px_group *g, const char *why)
     if (g->joined)
         emit_join(p, g, false);
     uft_px_free_pending(g);
-    free(g->clients);
+    uft_px_free_clients(p, g);
+    uft_pxs_free(p, g);
     memset(g, 0, sizeof *g);
     p->st.groups--;
 }
@@ -156,8 +161,7 @@ static bool zero_addr(const uint8_t *a, size_t n)
     return true;
 }
 
-/* An ABORT upstream for the whole session (host 0) from the proxy. */
-static void abort_up(struct uft_proxy *p, struct px_group *g, uint32_t host, const char *text)
+void uft_px_abort_up(struct uft_proxy *p, struct px_group *g, uint32_t host, const char *text)
 {
     struct uft_msg m;
     memset(&m, 0, sizeof m);
@@ -166,6 +170,41 @@ static void abort_up(struct uft_proxy *p, struct px_group *g, uint32_t host, con
     m.u.abort.text.p = (const uint8_t *)text;
     m.u.abort.text.len = strlen(text);
     uft_px_send_up(p, g, &m);
+}
+
+/* In clear, as UFTP's proxies send it: a receiver refused before it has
+ * keys could not read it otherwise. */
+void uft_px_abort_down(struct uft_proxy *p, struct px_group *g, uint32_t host, const char *text)
+{
+    struct uft_msg m;
+    uint8_t buf[400];
+    ssize_t n;
+    memset(&m, 0, sizeof m);
+    m.hdr.version = g->version;
+    m.hdr.func = UFT_ABORT;
+    m.hdr.seq = g->down_seq++;
+    m.hdr.src_id = p->cfg.proxy_id;
+    m.hdr.group_id = g->group_id;
+    m.hdr.group_inst = g->inst;
+    m.hdr.grtt = g->grtt_q;
+    m.hdr.gsize = g->gsize_q;
+    m.u.abort.host = host;
+    m.u.abort.text.p = (const uint8_t *)text;
+    m.u.abort.text.len = strlen(text);
+    if ((n = uft_msg_encode(&m, buf, sizeof buf)) > 0) {
+        p->st.sent++;
+        uft_px_send_group(p, g, buf, (size_t)n, false);
+    }
+}
+
+void *uft_px_signkey(struct uft_proxy *p)
+{
+    if (p->cfg.signkey)
+        return p->cfg.signkey;
+    if (!p->own_key && p->ops.crypto &&
+        p->ops.crypto->signkey_new_ec(UFT_CURVE_P256, &p->own_key) != 0)
+        p->own_key = NULL;
+    return p->own_key;
 }
 
 /* PROXY_KEY to the public address: tells receivers that list this proxy
@@ -186,7 +225,7 @@ static void send_proxy_key(struct uft_proxy *p, struct px_group *g)
     n = uft_msg_encode(&m, buf, sizeof buf);
     if (n > 0) {
         p->st.sent++;
-        queue_group(p, g, buf, (size_t)n, true);
+        uft_px_send_group(p, g, buf, (size_t)n, true);
     }
 }
 
@@ -215,11 +254,27 @@ static struct px_group *new_group(struct uft_proxy *p, const struct uft_msg *m,
     memcpy(g->priv, a->priv_addr, 16);
     g->blocksize = a->blocksize;
     g->robust = a->robust ? a->robust : UFT_ROBUST_DEFAULT;
+    g->grtt = (uft_ts)(uft_unquant_grtt(m->hdr.grtt) * 1e9);
     g->flush_at = UFT_NEVER;
+    g->keyinfo_at = UFT_NEVER;
+    g->expire_at = UFT_NEVER;
+    g->setup_end = now + uft_tm_client_idle(g->grtt, g->robust);
     p->st.groups++;
     uft_px_log(p, g, 2, "Received request from %08X", g->server_id);
-    (void)now;
     return g;
+}
+
+/* An encrypted session: the proxy makes its own key exchanges with the
+ * server and its receivers (UFTP 5 only). */
+static void start_encrypted(struct uft_proxy *p, struct px_group *g, const struct uft_msg *m,
+                            const uint8_t *pkt, size_t len)
+{
+    const char *why = "Proxy does not support encrypted UFTP 4 sessions";
+    if (g->version == UFT_VER5 && uft_pxs_announce(p, g, m, pkt, len, &why) == 0)
+        return;
+    uft_px_log(p, g, 0, "Refusing encrypted session: %s", why);
+    uft_px_abort_up(p, g, 0, why);
+    g->refused = true;
 }
 
 static void on_announce(struct uft_proxy *p, struct px_group *g, const struct uft_msg *m,
@@ -232,13 +287,8 @@ static void on_announce(struct uft_proxy *p, struct px_group *g, const struct uf
     if (!g) {
         if (!(g = new_group(p, m, from, now)))
             return;
-        if (p->cfg.kind != UFT_PROXY_SERVER && m->u.announce.has_enc) {
-            uft_px_log(p, g, 0,
-                       "Refusing encrypted session: a ufcast client or response proxy "
-                       "carries unencrypted sessions only in this version");
-            abort_up(p, g, 0, "Proxy does not support encrypted sessions");
-            g->refused = true;
-        }
+        if (p->cfg.kind != UFT_PROXY_SERVER && m->u.announce.has_enc)
+            start_encrypted(p, g, m, pkt, len);
         if (p->cfg.kind != UFT_PROXY_CLIENT && !g->refused && !zero_addr(g->priv, g->v6 ? 16 : 4))
             emit_join(p, g, true);
     }
@@ -255,8 +305,10 @@ static void on_announce(struct uft_proxy *p, struct px_group *g, const struct uf
         return;
     }
     if (p->cfg.kind == UFT_PROXY_CLIENT)
-        queue_group(p, g, pkt, len, true);
-    if (g->version == UFT_VER5)
+        uft_px_send_group(p, g, pkt, len, true);
+    if (g->version == UFT_VER5 && g->sec)
+        uft_pxs_send_proxy_key(p, g);
+    else if (g->version == UFT_VER5)
         send_proxy_key(p, g);
 }
 
@@ -272,24 +324,26 @@ static void from_server(struct uft_proxy *p, struct px_group *g, const uint8_t *
     g->grtt_q = h->grtt;
     g->gsize_q = h->gsize;
     touch(g, now);
+    if (g->sec && uft_pxs_from_server(p, g, pkt, len, now))
+        return;
     if (p->cfg.kind == UFT_PROXY_CLIENT) {
         p->st.forwarded++;
-        queue_group(p, g, pkt, len, false);
+        uft_px_send_group(p, g, pkt, len, false);
     }
-    if (h->func == UFT_ABORT) {
+    if (h->func == UFT_ABORT || h->func == UFT_ENCRYPTED) {
         struct uft_msg m;
-        if (uft_msg_decode(pkt, len, &m) != 0)
+        if (h->func == UFT_ABORT ? uft_msg_decode(pkt, len, &m) != 0
+                                 : !g->sec || uft_pxs_server_abort(p, g, pkt, len, &m) != 0)
             return;
         if (m.u.abort.host == 0 || m.u.abort.host == p->cfg.proxy_id) {
             end_group(p, g, "aborted by the server");
             return;
         }
-        uft_px_drop_client(g, m.u.abort.host);
+        uft_px_drop_client(p, g, m.u.abort.host);
     }
 }
 
-/* A receiver's ABORT goes up as the proxy's, naming the receiver. */
-static void client_abort(struct uft_proxy *p, struct px_group *g, const struct uft_msg *m)
+void uft_px_client_abort(struct uft_proxy *p, struct px_group *g, const struct uft_msg *m)
 {
     struct uft_msg a;
     uint32_t who = m->hdr.src_id;
@@ -301,7 +355,7 @@ static void client_abort(struct uft_proxy *p, struct px_group *g, const struct u
     a.u.abort.host = who;
     a.u.abort.text = m->u.abort.text;
     uft_px_send_up(p, g, &a);
-    uft_px_drop_client(g, who);
+    uft_px_drop_client(p, g, who);
 }
 
 /* From a receiver (client and response proxies). */
@@ -328,7 +382,7 @@ static void from_client(struct uft_proxy *p, struct px_group *g, const uint8_t *
         uft_px_gather(p, g, &m, now);
         break;
     case UFT_ABORT:
-        client_abort(p, g, &m);
+        uft_px_client_abort(p, g, &m);
         break;
     case UFT_CC_ACK:
         /* congestion feedback is not aggregated: it goes up unchanged */
@@ -421,10 +475,9 @@ static void send_hb_req(struct uft_proxy *p, const struct uft_peer *to, uint32_t
     m.hdr.func = UFT_HB_REQ;
     m.hdr.src_id = p->cfg.proxy_id;
     if (signed_req) {
-        void *key = p->cfg.signkey ? p->cfg.signkey : p->own_key;
-        if (!c || (!key && c->signkey_new_ec(UFT_CURVE_P256, &p->own_key) != 0))
+        void *key = uft_px_signkey(p);
+        if (!c || !key)
             return;
-        key = p->cfg.signkey ? p->cfg.signkey : p->own_key;
         uft_put_u32(nb, nonce);
         if (c->signkey_blob(key, blob, sizeof blob, &bl) != 0 ||
             c->sign(key, UFT_HASH_SHA1, nb, sizeof nb, sig, sizeof sig, &sl) != 0)
@@ -516,6 +569,8 @@ void uft_proxy_feed(struct uft_proxy *p, uft_ts now, const uint8_t *pkt, size_t 
     } else if (p->cfg.kind == UFT_PROXY_SERVER) {
         p->st.forwarded++;
         queue_peer(p, pkt, len, &g->up);
+    } else if (g->sec) {
+        uft_pxs_from_client(p, g, pkt, len, now);
     } else {
         from_client(p, g, pkt, len, now);
     }
@@ -530,6 +585,8 @@ static void service(struct uft_proxy *p, uft_ts now)
         struct px_group *g = &p->groups[i];
         if (!g->used)
             continue;
+        if (g->sec)
+            uft_pxs_service(p, g, now);
         if (g->flush_at <= now)
             uft_px_flush(p, g, now);
         if (g->flush_at == UFT_NEVER && g->idle_at <= now)
@@ -578,6 +635,10 @@ uft_ts uft_proxy_deadline(const struct uft_proxy *p)
             t = g->flush_at;
         if (g->flush_at == UFT_NEVER && g->idle_at < t)
             t = g->idle_at;
+        if (g->keyinfo_at < t)
+            t = g->keyinfo_at;
+        if (g->expire_at < t)
+            t = g->expire_at;
     }
     return t;
 }
@@ -621,7 +682,8 @@ void uft_proxy_free(struct uft_proxy *p)
     for (i = 0; i < p->n_groups; i++) {
         if (p->groups[i].used) {
             uft_px_free_pending(&p->groups[i]);
-            free(p->groups[i].clients);
+            uft_px_free_clients(p, &p->groups[i]);
+            uft_pxs_free(p, &p->groups[i]);
         }
     }
     while (p->q_len) {

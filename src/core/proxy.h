@@ -14,14 +14,21 @@
  *                  gathers their answers, which they send to it because
  *                  its PROXY_KEY told them where it is.
  *
+ * Encrypted UFTP 5 sessions through a client or response proxy: towards
+ * the server the proxy is a client (its own ECDH share, CLIENT_KEY when
+ * asked, the group master from the server's KEYINFO, its upstream
+ * messages sealed with its own key); towards its receivers it is a
+ * server (a signed PROXY_KEY with its ECDH share, their CLIENT_KEYs
+ * checked, the same group master in its own signed KEYINFO). The
+ * server's own sealed traffic passes through unchanged. A receiver that
+ * has not finished this by R GRTT (at least 1 s) after the ANNOUNCE (or
+ * after its first REGISTER, if later) is aborted both ways. A server
+ * proxy forwards encrypted sessions untouched. Encrypted UFTP 4 sessions
+ * are refused with an ABORT upstream that says so.
+ *
  * Heartbeats (HB_REQ / HB_RESP) keep NAT mappings open: a proxy answers
  * them, and sends its own to the -H hosts, signing the nonce when a server
  * proxy challenges it.
- *
- * Not yet here: encrypted sessions through a client or response proxy
- * (the proxy's own key exchange with the server and its receivers); such
- * a session is refused with an ABORT upstream that says so. A server
- * proxy forwards encrypted sessions untouched.
  */
 #ifndef UFT_PROXY_H
 #define UFT_PROXY_H
@@ -46,17 +53,25 @@ struct uft_proxy_cfg {
      * fingerprint (-s fp=...) */
     bool down_by_fp;
     uint8_t down_fp[20];
-    /* client proxy: the receivers it serves (-C); n_clients 0 = any.
-     * client_fps: 20 bytes per entry, all zero = any key. Borrowed. */
+    /* the receivers it serves (-C); n_clients 0 = any. client_fps: 20
+     * bytes per entry, all zero = any key; a client proxy admits only
+     * these, and with client authentication every proxy checks the key
+     * of a receiver's CLIENT_KEY against them. Borrowed. */
     const uint32_t *clients;
     const uint8_t *client_fps;
     size_t n_clients;
+    /* the servers whose encrypted sessions it carries (-S); n_servers 0 =
+     * any. server_fps: 20 bytes per entry, all zero = any key. Borrowed. */
+    const uint32_t *servers;
+    const uint8_t *server_fps;
+    size_t n_servers;
     /* heartbeats to send (-H) every hb_interval (-h; 0 = 20 s). Borrowed. */
     const struct uft_peer *hb_peers;
     size_t n_hb;
     uft_ts hb_interval;
-    /* signs heartbeat nonces when challenged; borrowed; NULL: an
-     * ephemeral ECDSA P-256 key is made when needed */
+    /* signs heartbeat nonces, PROXY_KEY, KEYINFO and the proxy's own
+     * CLIENT_KEY; borrowed; NULL: an ephemeral ECDSA P-256 key is made
+     * when needed */
     void *signkey;
     unsigned max_groups; /* 0 = 100, as UFTP */
 };
@@ -64,7 +79,7 @@ struct uft_proxy_cfg {
 struct uft_proxy_ops {
     void *ctx;
     uft_event_fn event;                  /* LOG, JOIN and LEAVE (a session's private group) */
-    const struct uft_crypto_ops *crypto; /* heartbeat signatures; may be NULL */
+    const struct uft_crypto_ops *crypto; /* NULL: no encrypted sessions, no signed heartbeats */
 };
 
 struct uft_proxy;

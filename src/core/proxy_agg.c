@@ -1,11 +1,10 @@
 /*
- * Gathering receivers' answers (proxy_int.h). Each REGISTER, FILEINFO_ACK,
- * STATUS or COMPLETE joins a pending aggregate of its kind (the same file,
- * section or completion status); the first one starts a one-GRTT hold,
- * after which every aggregate goes upstream as one message from the
- * proxy listing the receivers (a STATUS carries the union of their NAKs
- * in a blocksize-byte bitmap instead). A full list goes at once. This is
- * what keeps a thousand receivers from answering the server one by one.
+ * Gathering receivers' answers, and the list of receivers (proxy_int.h). Each REGISTER,
+ * FILEINFO_ACK, STATUS or COMPLETE joins a pending aggregate of its kind (the same file, section or
+ * completion status); the first one starts a one-GRTT hold, after which every aggregate goes
+ * upstream as one message from the proxy listing the receivers (a STATUS carries the union of their
+ * NAKs in a blocksize-byte bitmap instead). A full list goes at once. This is what keeps a thousand
+ * receivers from answering the server one by one.
  */
 #include "core/proxy_int.h"
 
@@ -15,11 +14,20 @@
 #include "core/err.h"
 #include "core/wire.h"
 
+struct px_client *uft_px_find_client(struct px_group *g, uint32_t id)
+{
+    size_t i;
+    for (i = 0; i < g->n_clients; i++)
+        if (g->clients[i].id == id)
+            return &g->clients[i];
+    return NULL;
+}
+
 bool uft_px_has_client(const struct px_group *g, uint32_t id)
 {
     size_t i;
     for (i = 0; i < g->n_clients; i++)
-        if (g->clients[i] == id)
+        if (g->clients[i].id == id)
             return true;
     return false;
 }
@@ -36,22 +44,39 @@ static bool allowed(const struct uft_proxy *p, uint32_t id)
     return false;
 }
 
-static int add_client(struct px_group *g, uint32_t id)
+struct px_client *uft_px_add_client(struct uft_proxy *p, struct px_group *g, uint32_t id,
+                                    uft_ts now)
 {
-    if (uft_px_has_client(g, id))
-        return 0;
-    if (g->n_clients == PX_MAX_CLIENTS)
-        return UFT_E_NOSPACE;
+    struct px_client *c = uft_px_find_client(g, id);
+    uft_ts span;
+    if (c)
+        return c;
+    if (!allowed(p, id)) {
+        uft_px_log(p, g, 1, "Rejecting REGISTER from %08X: not in the client list (-C)", id);
+        return NULL;
+    }
+    if (g->n_clients == PX_MAX_CLIENTS) {
+        uft_px_log(p, g, 1, "Rejecting REGISTER from %08X: too many clients", id);
+        return NULL;
+    }
     if (g->n_clients == g->cap_clients) {
         size_t cap = g->cap_clients ? 2 * g->cap_clients : 32;
-        uint32_t *nv = realloc(g->clients, cap * sizeof *nv);
+        struct px_client *nv = realloc(g->clients, cap * sizeof *nv);
         if (!nv)
-            return UFT_E_NOMEM;
+            return NULL;
         g->clients = nv;
         g->cap_clients = cap;
     }
-    g->clients[g->n_clients++] = id;
-    return 0;
+    c = &g->clients[g->n_clients++];
+    memset(c, 0, sizeof *c);
+    c->id = id;
+    c->state = g->sec ? PXC_MUTE : PXC_REGISTERED;
+    /* a late receiver gets as long as the first ones had */
+    span = uft_tm_client_idle(g->grtt, g->robust);
+    c->deadline = now + span > g->setup_end ? now + span : g->setup_end;
+    if (g->sec && c->deadline < g->expire_at)
+        g->expire_at = c->deadline;
+    return c;
 }
 
 static void remove_id(uint32_t *v, size_t *n, uint32_t id)
@@ -65,13 +90,27 @@ static void remove_id(uint32_t *v, size_t *n, uint32_t id)
     }
 }
 
-void uft_px_drop_client(struct px_group *g, uint32_t id)
+void uft_px_drop_client(struct uft_proxy *p, struct px_group *g, uint32_t id)
 {
+    struct px_client *c = uft_px_find_client(g, id);
     size_t k;
-    remove_id(g->clients, &g->n_clients, id);
+    if (c) {
+        uft_pxs_free_client(p, c);
+        *c = g->clients[--g->n_clients];
+    }
     for (k = 0; k < PX_MAX_PEND; k++)
         if (g->pend[k].func && g->pend[k].ids)
             remove_id(g->pend[k].ids, &g->pend[k].n_ids, id);
+}
+
+void uft_px_free_clients(struct uft_proxy *p, struct px_group *g)
+{
+    size_t i;
+    for (i = 0; i < g->n_clients; i++)
+        uft_pxs_free_client(p, &g->clients[i]);
+    free(g->clients);
+    g->clients = NULL;
+    g->n_clients = g->cap_clients = 0;
 }
 
 static void clear_pending(struct px_pending *pe)
@@ -144,6 +183,8 @@ static void send_list(struct uft_proxy *p, struct px_group *g, struct px_pending
     case UFT_REGISTER:
         uft_msg_tstamp_set(g->version, echo, &m.u.reg.tstamp_hi, &m.u.reg.tstamp_lo);
         m.u.reg.ids = list;
+        if (g->sec)
+            uft_pxs_register_fill(g, &m);
         uft_px_log(p, g, 2, "REGISTER sent for %zu client(s)", n);
         break;
     case UFT_FILEINFO_ACK:
@@ -160,6 +201,8 @@ static void send_list(struct uft_proxy *p, struct px_group *g, struct px_pending
         break;
     }
     uft_px_send_up(p, g, &m);
+    if (pe->func == UFT_REGISTER && g->sec)
+        uft_pxs_registered_up(p, g);
 }
 
 static void send_status(struct uft_proxy *p, struct px_group *g, struct px_pending *pe)
@@ -226,16 +269,8 @@ void uft_px_gather(struct uft_proxy *p, struct px_group *g, const struct uft_msg
     struct px_pending *pe;
     uint32_t id = m->hdr.src_id;
     bool opened;
-    if (m->hdr.func == UFT_REGISTER) {
-        if (!allowed(p, id)) {
-            uft_px_log(p, g, 1, "Rejecting REGISTER from %08X: not in the client list (-C)", id);
-            return;
-        }
-        if (add_client(g, id) != 0) {
-            uft_px_log(p, g, 1, "Rejecting REGISTER from %08X: too many clients", id);
-            return;
-        }
-    }
+    if (m->hdr.func == UFT_REGISTER && !uft_px_add_client(p, g, id, now))
+        return;
     pe = slot_for(p, g, m, now);
     opened = !pe->func;
     if (opened && open_slot(g, pe, m, now) != 0) {
