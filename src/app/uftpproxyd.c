@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "app/filelist.h"
 #include "app/hostlist.h"
 #include "app/keys.h"
 #include "app/mcast.h"
@@ -35,9 +36,10 @@ struct proxyd {
     struct uft_proxy *proxy;
     struct uft_peer hb[MAX_HB];
     size_t n_hb;
-    struct hostlist_server *servers; /* -S */
-    size_t n_servers;
+    size_t n_servers; /* -S */
     struct uft_addr *sources;
+    uint32_t *server_ids; /* 20 fingerprint bytes each, zero where none is given */
+    uint8_t *server_fps;
     uint32_t *clients; /* -C */
     uint8_t *client_fps;
     size_t n_clients;
@@ -102,10 +104,86 @@ static int parse_hostport(const char *s, uint16_t def_port, struct uft_addr *out
     return uft_udp_resolve(host, (uint16_t)p, AF_UNSPEC, out);
 }
 
+/* Cut s at the first '|' (s then holds the field, trimmed); the rest, or
+ * NULL when there is none. */
+static char *field(char *s)
+{
+    char *bar = strchr(s, '|'), *e;
+    if (bar)
+        *bar = '\0';
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+        *--e = '\0';
+    return bar ? bar + 1 : NULL;
+}
+
+/* One line of the proxy's -S list: "ServerID|IP[|fingerprint]" (uftpd's
+ * list has a ProxyID field as well; the proxy's has none). */
+static int server_line(char *id_s, size_t i, struct proxyd *d, char *err, size_t errlen)
+{
+    const char *path = d->o.server_list;
+    char *ip = field(id_s), *fp = ip ? field(ip) : NULL, *end;
+    unsigned long id = 0;
+    bool ok = ip && (!fp || !field(fp));
+    if (ok) {
+        errno = 0;
+        id = strtoul(id_s, &end, 16);
+        ok = *id_s && !*end && !errno && id != 0 && id <= 0xffffffffUL;
+    }
+    if (!ok) {
+        snprintf(err, errlen, "-S %s line %zu: want ServerID|IP[|fingerprint], the ID in hex", path,
+                 i + 1);
+        return -1;
+    }
+    ip += strspn(ip, " \t");
+    if (uft_udp_resolve(ip, 0, AF_UNSPEC, &d->sources[d->n_servers]) != 0) {
+        snprintf(err, errlen, "-S %s line %zu: cannot resolve server address '%s'", path, i + 1,
+                 ip);
+        return -1;
+    }
+    if (fp && *(fp += strspn(fp, " \t")) &&
+        app_parse_fingerprint(fp, d->server_fps + 20 * d->n_servers) != 0) {
+        snprintf(err, errlen, "-S %s line %zu: the fingerprint must be 20 hex pairs joined by ':'",
+                 path, i + 1);
+        return -1;
+    }
+    d->server_ids[d->n_servers++] = (uint32_t)id;
+    return 0;
+}
+
+static int read_servers(struct proxyd *d, char *err, size_t errlen)
+{
+    char **lines = NULL;
+    size_t n = 0, i;
+    int rc = 0;
+    if (filelist_read_lines(d->o.server_list, &lines, &n) != 0) {
+        snprintf(err, errlen, "-S %s: %s", d->o.server_list, strerror(errno));
+        return -1;
+    }
+    d->sources = calloc(n + 1, sizeof *d->sources);
+    d->server_ids = calloc(n + 1, sizeof *d->server_ids);
+    d->server_fps = calloc(n + 1, 20);
+    if (!d->sources || !d->server_ids || !d->server_fps) {
+        snprintf(err, errlen, "-S %s: out of memory", d->o.server_list);
+        rc = -1;
+    }
+    for (i = 0; rc == 0 && i < n; i++) {
+        char *p = lines[i] + strspn(lines[i], " \t");
+        p[strcspn(p, "#")] = '\0';
+        if (*p)
+            rc = server_line(p, i, d, err, errlen);
+    }
+    if (rc == 0 && d->n_servers == 0) {
+        snprintf(err, errlen, "-S %s: lists no server", d->o.server_list);
+        rc = -1;
+    }
+    filelist_free_lines(lines, n);
+    return rc;
+}
+
 static int setup_lists(struct proxyd *d, struct uft_proxy_cfg *cfg, char *err, size_t errlen)
 {
     char buf[4096], *tok, *save = NULL;
-    size_t i;
     if (d->o.hb_hosts) {
         snprintf(buf, sizeof buf, "%s", d->o.hb_hosts);
         for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -124,21 +202,17 @@ static int setup_lists(struct proxyd *d, struct uft_proxy_cfg *cfg, char *err, s
             0)
             return -1;
     }
-    if (d->o.server_list) {
-        if (hostlist_read_servers(d->o.server_list, &d->servers, &d->n_servers, err, errlen) != 0)
-            return -1;
-        d->sources = calloc(d->n_servers, sizeof *d->sources);
-        if (!d->sources)
-            return -1;
-        for (i = 0; i < d->n_servers; i++)
-            d->sources[i] = d->servers[i].addr;
-    }
+    if (d->o.server_list && read_servers(d, err, errlen) != 0)
+        return -1;
     cfg->hb_peers = d->hb;
     cfg->n_hb = d->n_hb;
     cfg->hb_interval = (uft_ts)d->o.hb_interval * UFT_SEC;
     cfg->clients = d->clients;
     cfg->client_fps = d->client_fps;
     cfg->n_clients = d->n_clients;
+    cfg->servers = d->server_ids;
+    cfg->server_fps = d->server_fps;
+    cfg->n_servers = d->n_servers;
     return 0;
 }
 
@@ -379,8 +453,9 @@ int main(int argc, char **argv)
     }
     uft_proxy_free(d.proxy);
     uft_signkey_free(key);
-    free(d.servers);
     free(d.sources);
+    free(d.server_ids);
+    free(d.server_fps);
     free(d.clients);
     free(d.client_fps);
     return rc;
