@@ -38,7 +38,7 @@ B=$(cd "${1:?usage: proxy_server.sh BUILD_APP_DIR}" && pwd)
 NET_PREFIX=uftx
 W=$(mktemp -d)
 [ -z "${KEEP:-}" ] || echo "work directory: $W"
-trap 'net_bg_stop; umount "$W/small" 2>/dev/null; net_down; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
+trap 'net_bg_stop; umount "$W/small" 2>/dev/null || true; net_down; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 net_down
 
 # The receivers' side of the client proxy: a second bridge, and the proxy
