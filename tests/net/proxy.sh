@@ -18,10 +18,17 @@
 #   direct:    a server proxy tunnels to a single receiver, no client proxy
 #   response:  a response proxy (-r) gathers the answers of receivers that
 #              list it in their server list (-S)
-#   encrypted: a client proxy refuses an encrypted session, and says so
+#   enc_*:     encrypted sessions (UFTP 5's uftp and uftpd) through a
+#              tunnel and a response proxy, with and without client
+#              authentication (-c), other ciphers, hashes and curves, RSA
+#              and EC keys; a receiver refused by its -C fingerprint, a
+#              server refused by its -S fingerprint; and ufcast's own
+#              uftp and uftpd through the tunnel
 # The server is ufcast's uftp where it can be, UFTP 5's (UFTP_REF_DIR) where
 # the case needs what ufcast's server or receivers do not do yet; such a
 # case prints SKIPPED without UFTP_REF_DIR.
+# PROXY_BIN runs the same cases with another uftpproxyd (UFTP 5's, to
+# check the cases themselves).
 # usage: proxy.sh BUILD_APP_DIR
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,8 +41,11 @@ trap 'net_down; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 net_down
 net_lock
 REF=${UFTP_REF_DIR:-}
+PX=${PROXY_BIN:-$B/uftpproxyd}
 fail=0
 bad() { echo "FAIL $1"; fail=1; }
+# CASES="enc_tunnel response ..." runs only those cases
+want() { [ -z "${CASES:-}" ] || case " $CASES " in *" $1 "*) true ;; *) false ;; esac; }
 
 bridge() { # bridge NAME
     ip netns add "$(net_ns "$1")"
@@ -110,8 +120,8 @@ receivers() { # receivers NAME BIN NS... : a uftpd in each namespace
 
 # ---- tunnel: server proxy + client proxy, plain ----
 tunnel() { # tunnel NAME SERVER_BIN RECEIVER_BIN
-    start sp "$1.sp.log" "$B/uftpproxyd" -d -s 10.98.0.3 -x 3
-    start cp "$1.cp.log" "$B/uftpproxyd" -d -c -O eth1 -x 3
+    start sp "$1.sp.log" "$PX" -d -s 10.98.0.3 -x 3
+    start cp "$1.cp.log" "$PX" -d -c -O eth1 -x 3
     receivers "$1" "$3" c1 c2
     serve "$1" "$2" -Y none
     # without loss both REGISTERs fall in one GRTT and go up as one
@@ -122,7 +132,9 @@ tunnel() { # tunnel NAME SERVER_BIN RECEIVER_BIN
         bad "$1: server exit $rc; $(tail -3 "$W/$1.s.log")"
     fi
 }
-if [ -n "$REF" ]; then
+if [ -z "$REF" ]; then
+    echo "SKIPPED tunnel_uftp5: UFTP_REF_DIR is not set"
+elif want tunnel_uftp5; then
     tunnel tunnel_uftp5 "$REF/uftp" "$B/uftpd"
     # 5% loss at both receivers: their NAKs are merged into one STATUS
     net_loss c1 5
@@ -131,25 +143,27 @@ if [ -n "$REF" ]; then
     grep -q "Got [0-9]* NAKs for section" "$W/tunnel_loss5.s.log" ||
         bad "tunnel_loss5: the server saw no aggregated NAKs"
     for n in c1 c2; do ip netns exec "$(net_ns $n)" nft flush ruleset; done
-else
-    echo "SKIPPED tunnel_uftp5: UFTP_REF_DIR is not set"
 fi
 
 # ---- direct: the server proxy tunnels to one receiver ----
-rm -rf "$W/r_c1"
-mkdir -p "$W/r_c1"
-start sp direct.sp.log "$B/uftpproxyd" -d -s 10.98.0.3 -x 3
-start cp direct.c.log "$B/uftpd" -d -D "$W/r_c1" -x 2 -U 0x0a000003
-serve direct "$B/uftp" -Y none -H 0x0a000003
-[ "$rc" -eq 0 ] && got "$W/r_c1" && echo "PASS direct" ||
-    bad "direct: server exit $rc; $(tail -3 "$W/direct.s.log")"
+if want direct; then
+    rm -rf "$W/r_c1"
+    mkdir -p "$W/r_c1"
+    start sp direct.sp.log "$PX" -d -s 10.98.0.3 -x 3
+    start cp direct.c.log "$B/uftpd" -d -D "$W/r_c1" -x 2 -U 0x0a000003
+    serve direct "$B/uftp" -Y none -H 0x0a000003
+    [ "$rc" -eq 0 ] && got "$W/r_c1" && echo "PASS direct" ||
+        bad "direct: server exit $rc; $(tail -3 "$W/direct.s.log")"
+fi
 
 # ---- nat: the server proxy learns its downstream from signed heartbeats ----
-if [ -n "$REF" ]; then
+if [ -z "$REF" ]; then
+    echo "SKIPPED nat: UFTP_REF_DIR is not set"
+elif want nat; then
     "$B/uftp_keymgt" -g ec:prime256v1 "$W/cp.pem" 2>"$W/cp.key"
     fp=$(sed -n 's/.*fingerprint: //p' "$W/cp.key")
-    start sp nat.sp.log "$B/uftpproxyd" -d -s "fp=$fp" -x 3
-    start cp nat.cp.log "$B/uftpproxyd" -d -c -O eth1 -H 10.98.0.2 -h 1 -k "$W/cp.pem" -x 3
+    start sp nat.sp.log "$PX" -d -s "fp=$fp" -x 3
+    start cp nat.cp.log "$PX" -d -c -O eth1 -H 10.98.0.2 -h 1 -k "$W/cp.pem" -x 3
     receivers nat "$B/uftpd" c1 c2
     sleep 2
     serve nat "$REF/uftp" -Y none
@@ -159,14 +173,14 @@ if [ -n "$REF" ]; then
     else
         bad "nat: server exit $rc; $(tail -3 "$W/nat.sp.log")"
     fi
-else
-    echo "SKIPPED nat: UFTP_REF_DIR is not set"
 fi
 
 # ---- response: receivers on net A answer through the response proxy ----
-if [ -n "$REF" ]; then
+if [ -z "$REF" ]; then
+    echo "SKIPPED response: UFTP_REF_DIR is not set"
+elif want response; then
     printf '0x0A620001|10.98.0.1|0x0A620004\n' >"$W/servers"
-    start rp response.rp.log "$B/uftpproxyd" -d -r -U 0x0A620004 -x 3
+    start rp response.rp.log "$PX" -d -r -U 0x0A620004 -x 3
     ROPT="-S $W/servers" receivers response "$REF/uftpd" d1 d2
     serve response "$REF/uftp" -Y none -U 0x0A620001
     if [ "$rc" -eq 0 ] && got "$W/r_d1" && got "$W/r_d2" &&
@@ -175,19 +189,143 @@ if [ -n "$REF" ]; then
     else
         bad "response: server exit $rc; $(tail -3 "$W/response.s.log")"
     fi
-else
-    echo "SKIPPED response: UFTP_REF_DIR is not set"
 fi
 
-# ---- encrypted: refused by the client proxy, with a reason ----
+# ---- encrypted: UFTP 5's uftp and uftpd with our proxies in between ----
+# The receivers are UFTP 5's uftpd with -E (encrypted sessions only): their
+# -S names the proxy as the server's ProxyID, their -R pins its key.
+keygen() { # keygen NAME SPEC: writes W/NAME.pem, prints its fingerprint
+    rm -f "$W/$1.pem"
+    "$B/uftp_keymgt" -g "$2" "$W/$1.pem" 2>"$W/$1.key"
+    sed -n 's/.*fingerprint: //p' "$W/$1.key"
+}
+
+enc_receivers() { # enc_receivers NAME PROXY_ID PROXY_IP PROXY_FP NS...
+    name=$1
+    printf '0x0A620001|10.98.0.1|%s\n' "$2" >"$W/$name.servers"
+    printf '%s|%s|%s\n' "$2" "$3" "$4" >"$W/$name.proxies"
+    shift 4
+    for n in "$@"; do
+        rm -rf "$W/r_$n"
+        mkdir -p "$W/r_$n"
+        eval "k=\${RK_$n:-} bin=\${RB_$n:-$REF/uftpd}"
+        # shellcheck disable=SC2086
+        start "$n" "$name.$n.log" "$bin" -d -E -D "$W/r_$n" -x 3 \
+            -S "$W/$name.servers" -R "$W/$name.proxies" $k
+    done
+}
+
+# enc_tunnel NAME "CLIENT_PROXY_OPTS" SERVER_OPTS...: server proxy + client
+# proxy (-k cp.pem) to c1 and c2; the server is $SRV (UFTP 5's by default)
+enc_tunnel() {
+    name=$1 popt=$2
+    shift 2
+    start sp "$name.sp.log" "$PX" -d -s 10.98.0.3 -x 3
+    # shellcheck disable=SC2086
+    start cp "$name.cp.log" "$PX" -d -c -O eth1 -U 0x0A620003 -k "$W/cp.pem" -x 4 $popt
+    enc_receivers "$name" 0x0A620003 10.99.0.1 "$cpfp" c1 c2
+    serve "$name" "${SRV:-$REF/uftp}" -U 0x0A620001 "$@"
+}
+
+# enc_response NAME "RESPONSE_PROXY_OPTS" SERVER_OPTS...: d1 and d2 answer
+# through the response proxy (-k rp.pem)
+enc_response() {
+    name=$1 popt=$2
+    shift 2
+    # shellcheck disable=SC2086
+    start rp "$name.rp.log" "$PX" -d -r -U 0x0A620004 -k "$W/rp.pem" -x 4 $popt
+    enc_receivers "$name" 0x0A620004 10.98.0.4 "$rpfp" d1 d2
+    serve "$name" "$REF/uftp" -U 0x0A620001 "$@"
+}
+
+enc_pass() { # enc_pass NAME PROXY_LOG NS...: exit 0, the files, and keys given out
+    name=$1 plog=$2
+    shift 2
+    ok=1
+    [ "$rc" -eq 0 ] || ok=0
+    for n in "$@"; do got "$W/r_$n" || ok=0; done
+    # (UFTP 5's proxy does not say how many receivers a REGISTER lists)
+    [ -n "${PROXY_BIN:-}" ] || grep -q "REGISTER sent for $# client" "$W/$plog" || ok=0
+    if [ "$ok" = 1 ]; then
+        echo "PASS $name"
+    else
+        bad "$name: server exit $rc; $(tail -3 "$W/$name.s.log")"
+    fi
+}
+
 if [ -n "$REF" ]; then
-    start sp enc.sp.log "$B/uftpproxyd" -d -s 10.98.0.3 -x 3
-    start cp enc.cp.log "$B/uftpproxyd" -d -c -O eth1 -x 3
-    receivers enc "$B/uftpd" c1
-    serve enc "$REF/uftp"
-    [ ! -e "$W/r_c1/a.bin" ] && grep -q "Refusing encrypted session" "$W/enc.cp.log" &&
-        echo "PASS encrypted_refused" || bad "encrypted_refused: $(tail -2 "$W/enc.cp.log")"
+    cpfp=$(keygen cp ec:prime256v1)
+    rpfp=$(keygen rp rsa:2048)
+    c1fp=$(keygen c1 ec:secp521r1)
+    c2fp=$(keygen c2 rsa:2048)
+    d1fp=$(keygen d1 ec:prime256v1)
+    d2fp=$(keygen d2 ec:secp384r1)
+
+    srvfp=$(keygen srv rsa:2048)
+
+    # the defaults: AES-256-GCM, SHA-256, P-256; -S lists the server
+    if want enc_tunnel; then
+        printf '0x0A620001|10.98.0.1\n' >"$W/srv.list"
+        enc_tunnel enc_tunnel "-S $W/srv.list"
+        enc_pass enc_tunnel enc_tunnel.cp.log c1 c2
+    fi
+
+    # client authentication, checked against -C; the server's RSA key
+    # pinned by -S; other cipher, hash, curve
+    if want enc_tunnel_auth; then
+        printf '0x0A63000B|%s\n0x0A63000C|%s\n' "$c1fp" "$c2fp" >"$W/clients"
+        printf '0x0A620001|10.98.0.1|%s\n' "$srvfp" >"$W/srv.list"
+        RK_c1="-k $W/c1.pem" RK_c2="-k $W/c2.pem" enc_tunnel enc_tunnel_auth \
+            "-C $W/clients -S $W/srv.list" -c -k "$W/srv.pem" -Y aes128-ccm -h sha384 -e secp384r1
+        enc_pass enc_tunnel_auth enc_tunnel_auth.cp.log c1 c2
+    fi
+
+    # -S pins another key for the server: the proxy refuses the session
+    if want enc_server_fp; then
+        printf '0x0A620001|10.98.0.1|%s\n' "$cpfp" >"$W/srv.list"
+        enc_tunnel enc_server_fp "-S $W/srv.list" -k "$W/srv.pem"
+        if [ "$rc" -ne 0 ] && [ ! -e "$W/r_c1/a.bin" ] &&
+            grep -q "Failed to verify server key fingerprint" "$W/enc_server_fp.cp.log"; then
+            echo "PASS enc_server_fp"
+        else
+            bad "enc_server_fp: server exit $rc; $(tail -3 "$W/enc_server_fp.cp.log")"
+        fi
+    fi
+
+    # ufcast's uftp and uftpd (c1) at the ends, UFTP 5's uftpd (c2) beside
+    if want enc_ufcast; then
+        SRV=$B/uftp RB_c1=$B/uftpd RK_c1="-k $W/c1.pem" RK_c2="-k $W/c2.pem"
+        enc_tunnel enc_ufcast "" -c
+        SRV= RB_c1=
+        enc_pass enc_ufcast enc_ufcast.cp.log c1 c2
+    fi
+
+    # -C pins another key for c2: c2 is refused, c1 still gets the files
+    if want enc_fp_refused; then
+        printf '0x0A63000B|%s\n0x0A63000C|%s\n' "$c1fp" "$d1fp" >"$W/clients"
+        RK_c1="-k $W/c1.pem" RK_c2="-k $W/c2.pem" enc_tunnel enc_fp_refused "-C $W/clients" -c
+        if [ "$rc" -eq 0 ] && got "$W/r_c1" && [ ! -e "$W/r_c2/a.bin" ] &&
+            grep -q "fingerprint" "$W/enc_fp_refused.cp.log" &&
+            grep -q "fingerprint" "$W/enc_fp_refused.c2.log"; then
+            echo "PASS enc_fp_refused"
+        else
+            bad "enc_fp_refused: server exit $rc; $(tail -3 "$W/enc_fp_refused.cp.log")"
+        fi
+    fi
+
+    # a response proxy with an RSA key, default encryption
+    if want enc_response; then
+        enc_response enc_response ""
+        enc_pass enc_response enc_response.rp.log d1 d2
+    fi
+
+    # ... and with client authentication, AES-256-CCM, SHA-512, P-521
+    if want enc_response_auth; then
+        RK_d1="-k $W/d1.pem" RK_d2="-k $W/d2.pem" enc_response enc_response_auth "" \
+            -c -Y aes256-ccm -h sha512 -e secp521r1
+        enc_pass enc_response_auth enc_response_auth.rp.log d1 d2
+    fi
 else
-    echo "SKIPPED encrypted_refused: UFTP_REF_DIR is not set"
+    echo "SKIPPED enc_*: UFTP_REF_DIR is not set"
 fi
 exit $fail
