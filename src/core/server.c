@@ -740,8 +740,11 @@ static bool register_keys(struct uft_server *s, struct dest *d, const struct uft
 static void on_register(struct uft_server *s, struct dest *d, const struct uft_msg *m,
                         const struct uft_peer *from, uft_ts now)
 {
+    bool known = d->state != D_MUTE;
     if (m->u.reg.ids.n > 0 && !uft_srv_proxy_claim(s, d, from, now))
         return;
+    if (known && d->is_proxy) /* each batch of its clients, as UFTP logs it */
+        uft_srv_log(s, 2, "Received REGISTER from proxy 0x%08X", d->id);
     d->peer = *from;
     uft_srv_measure_rtt(s, d, m->u.reg.tstamp_hi, m->u.reg.tstamp_lo, now);
     if (s->sec) {
