@@ -590,8 +590,11 @@ static int load_proxies(struct sender *s, struct idlist *px, char *err, size_t e
     }
     snprintf(spec, sizeof spec, "@%s", s->o.proxylist);
     if (hostlist_parse_clients(spec, &px->ids, &px->fps, &px->n, err, errlen) != 0) {
+        /* the parser is -H's: name the option and the file as the user gave them */
+        if (strncmp(err, "-H @", 4) == 0)
+            memmove(err + 3, err + 4, strlen(err + 4) + 1);
         if (strncmp(err, "-H", 2) == 0)
-            err[1] = 'j'; /* the parser is -H's: name the option the user gave */
+            err[1] = 'j';
         return -1;
     }
     if (!s->o.hosts)
