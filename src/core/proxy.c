@@ -208,7 +208,11 @@ void *uft_px_signkey(struct uft_proxy *p)
 }
 
 /* PROXY_KEY to the public address: tells receivers that list this proxy
- * where to answer. Unencrypted sessions carry no keys (hlen 2). */
+ * where to answer. Unencrypted sessions carry no keys (hlen 2). It
+ * carries the sequence number of the ANNOUNCE it answers: UFTP's proxy
+ * sends 0, which UFTP's receivers drop as too old once they have seen a
+ * server message numbered above 5, and a receiver that missed the first
+ * PROXY_KEY would never register. */
 static void send_proxy_key(struct uft_proxy *p, struct px_group *g)
 {
     struct uft_msg m;
@@ -217,6 +221,7 @@ static void send_proxy_key(struct uft_proxy *p, struct px_group *g)
     memset(&m, 0, sizeof m);
     m.hdr.version = g->version;
     m.hdr.func = UFT_PROXY_KEY;
+    m.hdr.seq = g->ann_seq;
     m.hdr.src_id = p->cfg.proxy_id;
     m.hdr.group_id = g->group_id;
     m.hdr.group_inst = g->inst;
@@ -295,6 +300,7 @@ static void on_announce(struct uft_proxy *p, struct px_group *g, const struct uf
     g->grtt = (uft_ts)(uft_unquant_grtt(m->hdr.grtt) * 1e9);
     g->grtt_q = m->hdr.grtt;
     g->gsize_q = m->hdr.gsize;
+    g->ann_seq = m->hdr.seq;
     touch(g, now);
     if (g->refused)
         return;

@@ -69,6 +69,7 @@ struct px_group {
     uft_ts flush_at; /* pending answers go up then (UFT_NEVER: none) */
     uft_ts idle_at;  /* the session is forgotten then, if nothing is pending */
     uint16_t up_seq, down_seq;
+    uint16_t ann_seq; /* the last ANNOUNCE's: our PROXY_KEY carries it */
     /* encrypted sessions (client and response proxies) */
     struct px_sec *sec; /* NULL: unencrypted */
     uft_ts setup_end;   /* R GRTT (at least 1 s) after the first ANNOUNCE */

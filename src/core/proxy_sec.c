@@ -294,6 +294,7 @@ void uft_pxs_send_proxy_key(struct uft_proxy *p, struct px_group *g)
     memset(&h, 0, sizeof h);
     h.version = g->version;
     h.func = UFT_PROXY_KEY;
+    h.seq = g->ann_seq; /* as proxy.c's unencrypted PROXY_KEY, for the same reason */
     h.src_id = p->cfg.proxy_id;
     h.group_id = g->group_id;
     h.group_inst = g->inst;
