@@ -319,6 +319,35 @@ if [ -n "$REF" ]; then
         enc_pass enc_response enc_response.rp.log d1 d2
     fi
 
+    # a receiver that starts 3 s into a 6 s announce phase, after the
+    # proxy's R GRTT of setup, and loses the first PROXY_KEY: the next
+    # one carries the ANNOUNCE's sequence number (UFTP's proxy sends 0,
+    # which UFTP's uftpd drops as too old by then), and the receiver still
+    # gets its keys, as it has R GRTT from its own REGISTER (UFTP's proxy
+    # gives out no KEYINFO once its R GRTT from the ANNOUNCE are over)
+    if want enc_late; then
+        ns=$(net_ns d2)
+        ip netns exec "$ns" nft add table inet uftfirst
+        ip netns exec "$ns" nft add chain inet uftfirst in '{ type filter hook input priority 0; }'
+        ip netns exec "$ns" nft add rule inet uftfirst in ip saddr 10.98.0.4 udp dport 1044 \
+            quota until 1000 bytes counter drop
+        start rp enc_late.rp.log "$PX" -d -r -U 0x0A620004 -k "$W/rp.pem" -x 4
+        enc_receivers enc_late 0x0A620004 10.98.0.4 "$rpfp" d1
+        rm -rf "$W/r_d2"
+        mkdir -p "$W/r_d2"
+        # shellcheck disable=SC2016
+        start d2 enc_late.d2.log sh -c 'sleep 4; exec "$0" "$@"' "$REF/uftpd" -d -E \
+            -D "$W/r_d2" -x 3 -S "$W/enc_late.servers" -R "$W/enc_late.proxies"
+        serve enc_late "$REF/uftp" -U 0x0A620001 -s 20 -r 0.1:0.1:1
+        dropped=$(ip netns exec "$ns" nft list chain inet uftfirst in | sed -n 's/.*packets \([0-9]*\).*/\1/p')
+        ip netns exec "$ns" nft delete table inet uftfirst
+        if [ "$rc" -eq 0 ] && got "$W/r_d1" && got "$W/r_d2" && [ "${dropped:-0}" = 1 ]; then
+            echo "PASS enc_late"
+        else
+            bad "enc_late: server exit $rc, ${dropped:-no} PROXY_KEY dropped; $(tail -3 "$W/enc_late.d2.log")"
+        fi
+    fi
+
     # ... and with client authentication, AES-256-CCM, SHA-512, P-521
     if want enc_response_auth; then
         RK_d1="-k $W/d1.pem" RK_d2="-k $W/d2.pem" enc_response enc_response_auth "" \
