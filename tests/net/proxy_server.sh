@@ -1,7 +1,7 @@
 #!/bin/sh
-# ufcast's uftp through UFTP 5's proxies (uftpproxyd) to UFTP 5's uftpd,
-# and to ufcast's uftpd where that works (plain sessions), in private
-# namespaces. A client proxy takes only unicast from a server proxy
+# ufcast's uftp through UFTP 5's proxies (uftpproxyd) to UFTP 5's uftpd
+# and ufcast's uftpd (with -S naming the proxy, and in a plain session
+# without -S), in private namespaces. A client proxy takes only unicast from a server proxy
 # (uftpproxyd(1), figure 1), so the client-proxy cases run the chain
 #
 #   [srv] 10.98.0.1 --+                          +-- [c1] 10.98.1.11
@@ -20,13 +20,13 @@
 #
 # Cases: plain and encrypted (AES-256-GCM, then -c client authentication
 # with the proxies' fingerprints in -j, and with a wrong one), closed
-# groups (-H plus -j, and a receiver -H does not name) and open groups; a
-# plain session with a ufcast receiver behind the client proxy; a closed
-# group where one receiver behind the proxy aborts (its disk is full) and
-# one never answers, whose restart file (-f) must list both, the first
-# followed by its proxy; and the -F session that resumes it through the
-# proxy. Every receiver must hold the source files byte for byte and uftp
-# must exit 0 (7 when the proxy's key is refused).
+# groups (-H plus -j, and a receiver -H does not name) and open groups,
+# with a ufcast receiver in most; a closed group where one receiver behind
+# the proxy aborts (its disk is full) and one never answers, whose restart
+# file (-f) must list both, the first followed by its proxy; and the -F
+# session that resumes it through the proxy. Every receiver must hold the
+# source files byte for byte and uftp must exit 0 (7 when the proxy's key
+# is refused).
 # usage: proxy_server.sh BUILD_APP_DIR   (UFTP 5 from $UFTP_REF_DIR)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -101,16 +101,19 @@ start_proxies() {
     fi
 }
 
-# receiver NS ID NAME KIND TOPO: UFTP 5's uftpd (KIND u5) with the server
-# listed behind the proxy, or ufcast's uftpd (KIND uc), which answers the
-# proxy that multicast to it
+# receiver NS ID NAME KIND TOPO: UFTP 5's uftpd (KIND u5) or ufcast's
+# (ucs) with the server listed behind the proxy in -S, or ufcast's uftpd
+# without -S (uc), which answers the proxy that multicast to it
 receiver() {
     dest="$W/d.$1"
     [ "$1" != "${SMALL:-}" ] || dest="$W/small"
     rm -rf "$W/d.$1"
     mkdir -p "$W/d.$1"
     if [ "$4" = u5 ]; then
-        net_bg "$1" 150 "$R/uftpd" -d -D "$dest" -U "$2" -x 2 -S "$W/servers.$5" \
+        net_bg "$1" 150 "$R/uftpd" -d -q -D "$dest" -U "$2" -x 2 -S "$W/servers.$5" \
+            >"$W/$3.$1.log" 2>&1
+    elif [ "$4" = ucs ]; then
+        net_bg "$1" 150 "$B/uftpd" -d -D "$dest" -U "$2" -x 2 -S "$W/servers.$5" \
             >"$W/$3.$1.log" 2>&1
     else
         net_bg "$1" 150 "$B/uftpd" -d -D "$dest" -U "$2" -x 2 >"$W/$3.$1.log" 2>&1
@@ -118,7 +121,7 @@ receiver() {
 }
 
 # case_run NAME TOPO KINDS SERVER_OPTS: KINDS is one word per receiver
-# (u5 or uc); sets $rc and leaves the logs in $W
+# (u5, ucs or uc); sets $rc and leaves the logs in $W
 case_run() {
     name=$1 topo=$2 kinds=$3 sopts=$4
     start_proxies "$topo" "$name"
@@ -131,7 +134,16 @@ case_run() {
         fi
         i=$((i + 1))
     done
-    sleep 1
+    # an open group's announce phase is a fixed 1.5 s here: start uftp only
+    # once every daemon has its keys and socket (each logs a first line)
+    for f in "$W/$name".*.log; do
+        n=0
+        while ! grep -q "UFTP version\|listening on port" "$f" && [ "$n" -lt 100 ]; do
+            sleep 0.1
+            n=$((n + 1))
+        done
+    done
+    sleep 0.3
     set +e
     # shellcheck disable=SC2086
     (cd "$W/src" && ip netns exec "$(net_ns srv)" timeout -k 5 120 "$B/uftp" -R 20000 \
@@ -159,7 +171,8 @@ check() { # check NAME TOPO N
         grep -q "Received REGISTER from proxy" "$W/$1.s.log"; then
         echo "PASS $1"
     else
-        bad "$1: uftp exit $rc; $(cat "$W/$1.why" 2>/dev/null); $(grep -i 'abort\|lost\|reject' "$W/$1.s.log" | head -3)"
+        bad "$1: uftp exit $rc; $(cat "$W/$1.why" 2>/dev/null); $(grep -i 'abort\|lost\|reject\|proxy' "$W/$1.s.log" | head -3)"
+        for f in "$W/$1".*.log; do echo "--- $f"; head -8 "$f"; done
     fi
 }
 
@@ -175,8 +188,8 @@ H_RP=0x0000D021,0x0000D022
 # server proxy + client proxy chain
 want cp_plain_closed && { case_run cp_plain_closed cp "u5 u5 u5" "-Y none -H $H_CP -j $W/j.cp"; check cp_plain_closed cp 3; }
 want cp_plain_open && { case_run cp_plain_open cp "u5 u5 uc" "-Y none"; check cp_plain_open cp 3; }
-want cp_enc_closed && { case_run cp_enc_closed cp "u5 u5 u5" "-H $H_CP -j $W/j.cp"; check cp_enc_closed cp 3; }
-want cp_enc_auth && { case_run cp_enc_auth cp "u5 u5 u5" "-c -H $H_CP -j $W/jfp.cp"; check cp_enc_auth cp 3; }
+want cp_enc_closed && { case_run cp_enc_closed cp "u5 u5 ucs" "-H $H_CP -j $W/j.cp"; check cp_enc_closed cp 3; }
+want cp_enc_auth && { case_run cp_enc_auth cp "u5 ucs u5" "-c -H $H_CP -j $W/jfp.cp"; check cp_enc_auth cp 3; }
 want cp_enc_open && { case_run cp_enc_open cp "u5 u5 u5" ""; check cp_enc_open cp 3; }
 
 # a receiver behind the proxy that the closed group does not name: it
@@ -207,9 +220,9 @@ if want cp_badfp; then
 fi
 
 # response proxy
-want rp_plain_closed && { case_run rp_plain_closed rp "u5 u5" "-Y none -H $H_RP -j $W/j.rp"; check rp_plain_closed rp 2; }
-want rp_enc_open && { case_run rp_enc_open rp "u5 u5" ""; check rp_enc_open rp 2; }
-want rp_enc_auth && { case_run rp_enc_auth rp "u5 u5" "-c -H $H_RP -j $W/jfp.rp"; check rp_enc_auth rp 2; }
+want rp_plain_closed && { case_run rp_plain_closed rp "ucs u5" "-Y none -H $H_RP -j $W/j.rp"; check rp_plain_closed rp 2; }
+want rp_enc_open && { case_run rp_enc_open rp "u5 ucs" ""; check rp_enc_open rp 2; }
+want rp_enc_auth && { case_run rp_enc_auth rp "ucs u5" "-c -H $H_RP -j $W/jfp.rp"; check rp_enc_auth rp 2; }
 
 # a closed group where receiver 2 runs out of disk (its ABORT comes
 # through the proxy) and receiver 3 never answers: uftp's restart file
