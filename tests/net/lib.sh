@@ -23,39 +23,39 @@ net_lock() {
 
 net_up() { # net_up N_CLIENTS
     net_lock
-    n=$1
-    br=$(net_ns br)
-    ip netns add "$br"
-    ip -n "$br" link add br0 type bridge
-    ip -n "$br" link set br0 type bridge mcast_snooping 0
-    ip -n "$br" link set br0 up
+    _nl_n=$1
+    _nl_br=$(net_ns br)
+    ip netns add "$_nl_br"
+    ip -n "$_nl_br" link add br0 type bridge
+    ip -n "$_nl_br" link set br0 type bridge mcast_snooping 0
+    ip -n "$_nl_br" link set br0 up
     net_attach srv 1
-    i=1
-    while [ "$i" -le "$n" ]; do
-        net_attach "c$i" $((10 + i))
-        i=$((i + 1))
+    _nl_i=1
+    while [ "$_nl_i" -le "$_nl_n" ]; do
+        net_attach "c$_nl_i" $((10 + _nl_i))
+        _nl_i=$((_nl_i + 1))
     done
 }
 
 net_attach() { # net_attach NAME HOST_NUMBER
-    ns=$(net_ns "$1")
-    br=$(net_ns br)
-    ip netns add "$ns"
-    ip -n "$br" link add "p_$1" type veth peer name eth0 netns "$ns"
-    ip -n "$br" link set "p_$1" master br0 up
-    ip -n "$ns" link set lo up
-    ip -n "$ns" addr add "10.98.0.$2/24" dev eth0
-    ip -n "$ns" addr add "fd98::$2/64" dev eth0 nodad
-    ip -n "$ns" link set eth0 up
-    ip -n "$ns" route add 224.0.0.0/4 dev eth0
-    ip -n "$ns" -6 route add ff00::/8 dev eth0 table local 2>/dev/null || true
+    _nl_ns=$(net_ns "$1")
+    _nl_br=$(net_ns br)
+    ip netns add "$_nl_ns"
+    ip -n "$_nl_br" link add "p_$1" type veth peer name eth0 netns "$_nl_ns"
+    ip -n "$_nl_br" link set "p_$1" master br0 up
+    ip -n "$_nl_ns" link set lo up
+    ip -n "$_nl_ns" addr add "10.98.0.$2/24" dev eth0
+    ip -n "$_nl_ns" addr add "fd98::$2/64" dev eth0 nodad
+    ip -n "$_nl_ns" link set eth0 up
+    ip -n "$_nl_ns" route add 224.0.0.0/4 dev eth0
+    ip -n "$_nl_ns" -6 route add ff00::/8 dev eth0 table local 2>/dev/null || true
 }
 
 net_loss() { # net_loss NAME PERCENT: drop that share of UDP arriving there
-    ns=$(net_ns "$1")
-    ip netns exec "$ns" nft add table inet uftloss 2>/dev/null || true
-    ip netns exec "$ns" nft add chain inet uftloss in '{ type filter hook input priority 0; }'
-    ip netns exec "$ns" nft add rule inet uftloss in meta l4proto udp numgen random mod 100 \
+    _nl_ns=$(net_ns "$1")
+    ip netns exec "$_nl_ns" nft add table inet uftloss 2>/dev/null || true
+    ip netns exec "$_nl_ns" nft add chain inet uftloss in '{ type filter hook input priority 0; }'
+    ip netns exec "$_nl_ns" nft add rule inet uftloss in meta l4proto udp numgen random mod 100 \
         '<' "$2" drop
 }
 
@@ -63,9 +63,9 @@ net_loss() { # net_loss NAME PERCENT: drop that share of UDP arriving there
 # a time limit (SIGTERM at SECS, SIGKILL 5 s later); net_bg_stop ends them.
 NET_BG_PIDS=
 net_bg() {
-    ns=$(net_ns "$1") secs=$2
+    _nl_ns=$(net_ns "$1") _nl_secs=$2
     shift 2
-    ip netns exec "$ns" timeout -k 5 "$secs" "$@" &
+    ip netns exec "$_nl_ns" timeout -k 5 "$_nl_secs" "$@" &
     NET_BG_PIDS="$NET_BG_PIDS $!"
 }
 
@@ -73,14 +73,14 @@ net_bg() {
 # while a sanitizer's leak check runs at exit can hang that check); then
 # wait at most 15 s and SIGKILL what is left.
 net_bg_stop() {
-    for p in $NET_BG_PIDS; do kill "$p" 2>/dev/null || true; done
-    n=0
-    for p in $NET_BG_PIDS; do
-        while kill -0 "$p" 2>/dev/null && [ "$n" -lt 150 ]; do
+    for _nl_p in $NET_BG_PIDS; do kill "$_nl_p" 2>/dev/null || true; done
+    _nl_w=0
+    for _nl_p in $NET_BG_PIDS; do
+        while kill -0 "$_nl_p" 2>/dev/null && [ "$_nl_w" -lt 150 ]; do
             sleep 0.1
-            n=$((n + 1))
+            _nl_w=$((_nl_w + 1))
         done
-        kill -9 "$p" 2>/dev/null || true
+        kill -9 "$_nl_p" 2>/dev/null || true
     done
     wait 2>/dev/null || true
     NET_BG_PIDS=
@@ -88,9 +88,9 @@ net_bg_stop() {
 
 net_down() {
     net_lock
-    for ns in $(ip netns list | awk '{print $1}' | grep "^${NET_PREFIX}_"); do
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-        ip netns del "$ns" 2>/dev/null || true
+    for _nl_d in $(ip netns list | awk '{print $1}' | grep "^${NET_PREFIX}_"); do
+        ip netns pids "$_nl_d" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+        ip netns del "$_nl_d" 2>/dev/null || true
     done
 }
 
