@@ -326,10 +326,10 @@ if [ -n "$REF" ]; then
     # gets its keys, as it has R GRTT from its own REGISTER (UFTP's proxy
     # gives out no KEYINFO once its R GRTT from the ANNOUNCE are over)
     if want enc_late; then
-        ns=$(net_ns d2)
-        ip netns exec "$ns" nft add table inet uftfirst
-        ip netns exec "$ns" nft add chain inet uftfirst in '{ type filter hook input priority 0; }'
-        ip netns exec "$ns" nft add rule inet uftfirst in ip saddr 10.98.0.4 udp dport 1044 \
+        late_ns=$(net_ns d2)
+        ip netns exec "$late_ns" nft add table inet uftfirst
+        ip netns exec "$late_ns" nft add chain inet uftfirst in '{ type filter hook input priority 0; }'
+        ip netns exec "$late_ns" nft add rule inet uftfirst in ip saddr 10.98.0.4 udp dport 1044 \
             quota until 1000 bytes counter drop
         start rp enc_late.rp.log "$PX" -d -r -U 0x0A620004 -k "$W/rp.pem" -x 4
         enc_receivers enc_late 0x0A620004 10.98.0.4 "$rpfp" d1
@@ -339,8 +339,8 @@ if [ -n "$REF" ]; then
         start d2 enc_late.d2.log sh -c 'sleep 4; exec "$0" "$@"' "$REF/uftpd" -d -E \
             -D "$W/r_d2" -x 3 -S "$W/enc_late.servers" -R "$W/enc_late.proxies"
         serve enc_late "$REF/uftp" -U 0x0A620001 -s 20 -r 0.1:0.1:1
-        dropped=$(ip netns exec "$ns" nft list chain inet uftfirst in | sed -n 's/.*packets \([0-9]*\).*/\1/p')
-        ip netns exec "$ns" nft delete table inet uftfirst
+        dropped=$(ip netns exec "$late_ns" nft list chain inet uftfirst in | sed -n 's/.*packets \([0-9]*\).*/\1/p')
+        ip netns exec "$late_ns" nft delete table inet uftfirst
         if [ "$rc" -eq 0 ] && got "$W/r_d1" && got "$W/r_d2" && [ "${dropped:-0}" = 1 ]; then
             echo "PASS enc_late"
         else
