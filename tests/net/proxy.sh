@@ -280,6 +280,22 @@ if [ -n "$REF" ]; then
         enc_pass enc_tunnel_auth enc_tunnel_auth.cp.log c1 c2
     fi
 
+    # 5% loss at both receivers: their sealed STATUSes are opened, their
+    # NAKs merged and sealed again
+    if want enc_loss5; then
+        net_loss c1 5
+        net_loss c2 5
+        enc_tunnel enc_loss5 ""
+        for n in c1 c2; do ip netns exec "$(net_ns $n)" nft flush ruleset; done
+        # (with loss the two REGISTERs may go up apart)
+        if [ "$rc" -eq 0 ] && got "$W/r_c1" && got "$W/r_c2" &&
+            grep -q "Got [0-9]* NAKs for section" "$W/enc_loss5.s.log"; then
+            echo "PASS enc_loss5"
+        else
+            bad "enc_loss5: server exit $rc, or it saw no NAKs; $(tail -3 "$W/enc_loss5.s.log")"
+        fi
+    fi
+
     # -S pins another key for the server: the proxy refuses the session
     if want enc_server_fp; then
         printf '0x0A620001|10.98.0.1|%s\n' "$cpfp" >"$W/srv.list"
