@@ -21,14 +21,16 @@
 #   enc_*:     encrypted sessions (UFTP 5's uftp and uftpd) through a
 #              tunnel and a response proxy, with and without client
 #              authentication (-c), other ciphers, hashes and curves, RSA
-#              and EC keys; a receiver refused by its -C fingerprint, a
-#              server refused by its -S fingerprint; and ufcast's own
+#              and EC keys; 5% loss; a receiver refused by its -C
+#              fingerprint, a server refused by its -S fingerprint; a late
+#              receiver that loses the first PROXY_KEY; and ufcast's own
 #              uftp and uftpd through the tunnel
 # The server is ufcast's uftp where it can be, UFTP 5's (UFTP_REF_DIR) where
 # the case needs what ufcast's server or receivers do not do yet; such a
 # case prints SKIPPED without UFTP_REF_DIR.
 # PROXY_BIN runs the same cases with another uftpproxyd (UFTP 5's, to
-# check the cases themselves).
+# check the cases themselves: it fails only enc_late). CASES="a b"
+# runs only those cases.
 # usage: proxy.sh BUILD_APP_DIR
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
