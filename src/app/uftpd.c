@@ -780,6 +780,14 @@ int main(int argc, char **argv)
     uft_log_printf(&d.log, 2, "ufcast uftpd listening on port %u as client 0x%08X", d.port,
                    cfg.client_id);
     rc = run(&d);
+    {
+        struct uft_client_stats cs;
+        uft_client_stats(d.client, &cs);
+        uft_log_printf(&d.log, 2,
+                       "Datagrams: %llu accepted, %llu dropped; sessions: %u complete, %u failed",
+                       (unsigned long long)cs.rx_packets, (unsigned long long)cs.rx_dropped,
+                       cs.sessions_ok, cs.sessions_failed);
+    }
     uft_client_free(d.client);
     uft_signkey_free(signkey);
     uft_store_close(&d.store);

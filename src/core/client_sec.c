@@ -769,8 +769,15 @@ bool uft_csec_filter(struct uft_client *c, struct csession *s, struct uft_msg *m
         c->st.rx_packets++;
         return false;
     case UFT_ABORT:
+        /* before the keys an ABORT can only be in clear; after them a clear
+         * one could come from anyone, so (as UFTP) only a sealed one counts */
+        if (uft_csec_keyed(s)) {
+            c->st.rx_dropped++;
+            return false;
+        }
+        return true;
     case UFT_REG_CONF:
-        return true; /* REG_CONF only confirms; an ABORT may come before keys */
+        return true; /* REG_CONF only confirms, and is never encrypted */
     default:
         c->st.rx_dropped++; /* session traffic must be encrypted */
         return false;
