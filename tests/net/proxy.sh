@@ -232,13 +232,15 @@ enc_tunnel() {
 }
 
 # enc_response NAME "RESPONSE_PROXY_OPTS" SERVER_OPTS...: d1 and d2 answer
-# through the response proxy (-k rp.pem)
+# through the response proxy (-k rp.pem; with RP_EPHEMERAL=1 no -k, so
+# the proxy makes a key for the run and the receivers pin none)
 enc_response() {
-    name=$1 popt=$2
+    name=$1 popt=$2 rpkey="-k $W/rp.pem" fp=$rpfp
     shift 2
+    [ -z "${RP_EPHEMERAL:-}" ] || rpkey="" fp=""
     # shellcheck disable=SC2086
-    start rp "$name.rp.log" "$PX" -d -r -U 0x0A620004 -k "$W/rp.pem" -x 4 $popt
-    enc_receivers "$name" 0x0A620004 10.98.0.4 "$rpfp" d1 d2
+    start rp "$name.rp.log" "$PX" -d -r -U 0x0A620004 $rpkey -x 4 $popt
+    enc_receivers "$name" 0x0A620004 10.98.0.4 "$fp" d1 d2
     serve "$name" "$REF/uftp" -U 0x0A620001 "$@"
 }
 
@@ -333,9 +335,11 @@ if [ -n "$REF" ]; then
         fi
     fi
 
-    # a response proxy with an RSA key, default encryption
+    # a response proxy with a key made for the run, default encryption
     if want enc_response; then
+        RP_EPHEMERAL=1
         enc_response enc_response ""
+        RP_EPHEMERAL=
         enc_pass enc_response enc_response.rp.log d1 d2
     fi
 
@@ -368,7 +372,8 @@ if [ -n "$REF" ]; then
         fi
     fi
 
-    # ... and with client authentication, AES-256-CCM, SHA-512, P-521
+    # ... and with its RSA key, client authentication, AES-256-CCM,
+    # SHA-512, P-521
     if want enc_response_auth; then
         RK_d1="-k $W/d1.pem" RK_d2="-k $W/d2.pem" enc_response enc_response_auth "" \
             -c -Y aes256-ccm -h sha512 -e secp521r1
