@@ -270,16 +270,25 @@ static struct px_group *new_group(struct uft_proxy *p, const struct uft_msg *m,
 }
 
 /* An encrypted session: the proxy makes its own key exchanges with the
- * server and its receivers (UFTP 5 only). */
-static void start_encrypted(struct uft_proxy *p, struct px_group *g, const struct uft_msg *m,
+ * server and its receivers (UFTP 5 only). False when the ANNOUNCE's
+ * signature does not verify: the session is forgotten without a word, so
+ * a forged ANNOUNCE cannot shut out the real one. */
+static bool start_encrypted(struct uft_proxy *p, struct px_group *g, const struct uft_msg *m,
                             const uint8_t *pkt, size_t len)
 {
     const char *why = "Proxy does not support encrypted UFTP 4 sessions";
-    if (g->version == UFT_VER5 && uft_pxs_announce(p, g, m, pkt, len, &why) == 0)
-        return;
-    uft_px_log(p, g, 0, "Refusing encrypted session: %s", why);
-    uft_px_abort_up(p, g, 0, why);
-    g->refused = true;
+    int rc = g->version == UFT_VER5 ? uft_pxs_announce(p, g, m, pkt, len, &why) : UFT_E_VERSION;
+    if (rc == UFT_E_AUTH) {
+        p->st.rx_dropped++;
+        end_group(p, g, "the ANNOUNCE's signature does not verify");
+        return false;
+    }
+    if (rc != 0) {
+        uft_px_log(p, g, 0, "Refusing encrypted session: %s", why);
+        uft_px_abort_up(p, g, 0, why);
+        g->refused = true;
+    }
+    return true;
 }
 
 static void on_announce(struct uft_proxy *p, struct px_group *g, const struct uft_msg *m,
@@ -292,8 +301,9 @@ static void on_announce(struct uft_proxy *p, struct px_group *g, const struct uf
     if (!g) {
         if (!(g = new_group(p, m, from, now)))
             return;
-        if (p->cfg.kind != UFT_PROXY_SERVER && m->u.announce.has_enc)
-            start_encrypted(p, g, m, pkt, len);
+        if (p->cfg.kind != UFT_PROXY_SERVER && m->u.announce.has_enc &&
+            !start_encrypted(p, g, m, pkt, len))
+            return;
         if (p->cfg.kind != UFT_PROXY_CLIENT && !g->refused && !zero_addr(g->priv, g->v6 ? 16 : 4))
             emit_join(p, g, true);
     }

@@ -137,7 +137,9 @@ void uft_px_free_clients(struct uft_proxy *p, struct px_group *g);
 
 /* proxy_sec.c: encrypted sessions through client and response proxies */
 /* The first ANNOUNCE of an encrypted session: check it, make the keys.
- * 0, or a negative uft_err with *why the text for an ABORT upstream. */
+ * 0; UFT_E_AUTH when its signature does not verify (unauthenticated:
+ * drop it); or another negative uft_err with *why the text for an ABORT
+ * upstream. */
 int uft_pxs_announce(struct uft_proxy *p, struct px_group *g, const struct uft_msg *m,
                      const uint8_t *pkt, size_t len, const char **why);
 /* Queue the signed PROXY_KEY to the public group. */

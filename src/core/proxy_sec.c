@@ -82,14 +82,16 @@ static bool server_ok(struct uft_proxy *p, uint32_t id, const struct uft_bytes *
         ;
     if (i == p->cfg.n_servers)
         return false;
-    if (memcmp(p->cfg.server_fps + 20 * i, any, 20) == 0)
+    if (!p->cfg.server_fps || memcmp(p->cfg.server_fps + 20 * i, any, 20) == 0)
         return true;
     return cops(p)->hash(UFT_HASH_SHA1, blob->p, blob->len, fp) == 0 &&
            memcmp(fp, p->cfg.server_fps + 20 * i, 20) == 0;
 }
 
-/* Check the ANNOUNCE's encryption header and signature, and keep S_ctx
- * (the group, the server and EXT_ENC_INFO with its signature zeroed). */
+/* Check the ANNOUNCE's encryption header, its signature (UFT_E_AUTH when
+ * it does not verify) and the server's key against -S (UFT_E_VALUE), and
+ * keep S_ctx (the group, the server and EXT_ENC_INFO with its signature
+ * zeroed). */
 static int check_announce(struct uft_proxy *p, struct px_group *g, struct px_sec *x,
                           const struct uft_ext_enc_info *e, const uint8_t *pkt, size_t len,
                           const char **why)
@@ -106,9 +108,6 @@ static int check_announce(struct uft_proxy *p, struct px_group *g, struct px_sec
     *why = "Unsupported encryption parameters";
     if (uft_blob_decode(e->dhblob.p, e->dhblob.len, &dhb) != 0 || dhb.type != UFT_BLOB_EC)
         return UFT_E_VALUE;
-    *why = "Failed to verify server key fingerprint";
-    if (!server_ok(p, g->server_id, &e->keyblob))
-        return UFT_E_AUTH;
     if (!(copy = malloc(len)))
         return UFT_E_NOMEM;
     memcpy(copy, pkt, len);
@@ -117,6 +116,12 @@ static int check_announce(struct uft_proxy *p, struct px_group *g, struct px_sec
     *why = "Signature verification failed";
     rc =
         cops(p)->verify(e->keyblob.p, e->keyblob.len, e->hashtype, copy, len, e->sig.p, e->sig.len);
+    if (rc != 0) {
+        rc = UFT_E_AUTH;
+    } else if (!server_ok(p, g->server_id, &e->keyblob)) {
+        *why = "Failed to verify server key fingerprint";
+        rc = UFT_E_VALUE;
+    }
     if (rc == 0 && !(x->sctx = malloc(9 + ext_len)))
         rc = UFT_E_NOMEM;
     if (rc == 0) {
@@ -129,7 +134,7 @@ static int check_announce(struct uft_proxy *p, struct px_group *g, struct px_sec
         x->server_key_len = e->keyblob.len;
     }
     free(copy);
-    return rc ? (rc == UFT_E_NOMEM ? rc : UFT_E_AUTH) : 0;
+    return rc;
 }
 
 /* Sign label || the given contexts with our key into sig (siglen bytes). */
@@ -273,8 +278,10 @@ int uft_pxs_announce(struct uft_proxy *p, struct px_group *g, const struct uft_m
         goto fail;
     x->client_auth = (e->flags & UFT_ENC_CLIENT_AUTH) != 0;
     *why = "Proxy key setup failed";
-    if ((rc = new_keys(p, x, e)))
+    if ((rc = new_keys(p, x, e))) {
+        rc = rc == UFT_E_AUTH ? UFT_E_CRYPTO : rc; /* UFT_E_AUTH: a bad signature only */
         goto fail;
+    }
     uft_px_log(p, g, 2, "Encrypted session: key type %u, hash type %u%s", e->keytype, e->hashtype,
                x->client_auth ? ", client authentication" : "");
     return 0;
