@@ -17,6 +17,7 @@
 #include "app/keys.h"
 #include "app/opt.h"
 #include "app/restart.h"
+#include "app/uftp_status.h"
 #include "app/uftp_cli.h"
 #include "core/err.h"
 #include "core/msg.h"
@@ -49,6 +50,9 @@ struct sender {
     size_t n_list_lines;
     struct restart_info restart; /* -F */
     struct uft_server *srv;
+    struct ustatus *ust; /* -S */
+    const char **names;  /* file i+1's name on the receivers, for -S */
+    uint64_t *sizes;     /* and its size */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -174,35 +178,27 @@ static void on_event(void *ctx, const struct uft_event *ev)
         break;
     case UFT_EV_FILE_RESULT:
     case UFT_EV_CLIENT_LOST:
-    case UFT_EV_CLIENT_ABORT: {
-        double secs = (double)ev->elapsed / 1e9;
-        double kbs = secs > 0 ? (double)ev->count / secs / 1024 : 0;
+    case UFT_EV_CLIENT_ABORT:
         snprintf(line, sizeof line, "Host: 0x%08X  Status: %s", ev->client_id,
                  result_word(ev->status));
         uft_log_write(&s->log, 2, ev->group_id, 0, ev->file_id, line);
+        if (ev->type == UFT_EV_FILE_RESULT && ev->has_free) {
+            snprintf(line, sizeof line, "  Free space on host: %llu bytes",
+                     (unsigned long long)ev->free_bytes);
+            uft_log_write(&s->log, 2, ev->group_id, 0, ev->file_id, line);
+        }
         if (ev->type == UFT_EV_FILE_RESULT &&
             (ev->status == UFT_COMP_NORMAL || ev->status == UFT_COMP_OVERWRITE))
             s->clients_ok_files++;
-        if (s->status && ev->file_id) {
-            fprintf(s->status, "RESULT;0x%08X;%s;%lluKB;%s;", ev->client_id,
-                    ev->file_id <= s->files.n ? s->files.v[ev->file_id - 1].name : "",
-                    (unsigned long long)(ev->count / 1024), result_word(ev->status));
-            if (ev->status == UFT_COMP_NORMAL || ev->status == UFT_COMP_OVERWRITE)
-                fprintf(s->status, "%.2fKB/s", kbs);
-            fprintf(s->status, "\n");
-            fflush(s->status);
-        }
         break;
-    }
-    case UFT_EV_CLIENT_REGISTERED:
-        if (s->status) {
-            fprintf(s->status, "CONNECT;success;0x%08X\n", ev->client_id);
-            fflush(s->status);
-        }
+    case UFT_EV_PASS:
+        snprintf(line, sizeof line, "Starting pass %llu", (unsigned long long)ev->count);
+        uft_log_write(&s->log, 2, ev->group_id, 0, ev->file_id, line);
         break;
     default:
         break;
     }
+    ustatus_event(s->ust, s->srv, ev);
 }
 
 /* -P: each 'x' is a random byte (IPv4) or 16-bit group (IPv6). */
@@ -612,6 +608,7 @@ int main(int argc, char **argv)
     struct uft_server *srv;
     struct idlist cl = {NULL, NULL, 0}, px = {NULL, NULL, 0};
     struct uft_signkey *signkey = NULL;
+    size_t i;
     char err[512], desc[160] = "";
     int rc;
     memset(&s, 0, sizeof s);
@@ -684,8 +681,21 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
+    if (s.status) {
+        s.names = calloc(s.files.n + 1, sizeof *s.names);
+        s.sizes = calloc(s.files.n + 1, sizeof *s.sizes);
+        for (i = 0; s.names && s.sizes && i < s.files.n; i++) {
+            s.names[i] = s.files.v[i].name;
+            s.sizes[i] = s.files.v[i].size;
+        }
+        if (!s.names || !s.sizes || !(s.ust = ustatus_new(s.status, s.names, s.sizes, s.files.n))) {
+            fprintf(stderr, "uftp: out of memory\n");
+            return 5;
+        }
+    }
     if (uft_server_create(&cfg, s.sfiles, s.files.n, &ops, uft_clock_now_ns(), &srv) != 0)
         return 1;
+    s.srv = srv;
     uft_log_printf(&s.log, 2, "ufcast uftp: %zu entries to send, server ID 0x%08X", s.files.n,
                    cfg.server_id);
     rc = run(&s, srv);
@@ -693,6 +703,9 @@ int main(int argc, char **argv)
         save_restart(&s, srv, &cfg);
     uft_log_printf(&s.log, 2, "%s (exit %d)", rc == 0 ? "Group complete" : "Session ended", rc);
     uft_server_free(srv);
+    ustatus_free(s.ust);
+    free(s.names);
+    free(s.sizes);
     uft_signkey_free(signkey);
     if (s.cur_fd >= 0)
         close(s.cur_fd);

@@ -793,8 +793,8 @@ void uft_srv_complete(struct uft_server *s, struct dest *d, const struct uft_com
         ev.status = c->status;
         ev.count = s->files[s->file_idx].size;
         ev.elapsed = now - s->file_start;
-        if (c->has_freespace)
-            ev.count = c->freespace.free_bytes;
+        ev.has_free = c->has_freespace;
+        ev.free_bytes = c->freespace.free_bytes;
         emit(s, &ev);
     }
 }
@@ -1198,6 +1198,10 @@ bool uft_server_dest(const struct uft_server *s, size_t i, struct uft_server_des
     d = &s->dests[i];
     out->id = d->id;
     out->failed = uft_srv_failed(d);
+    out->fate = d->state == D_MUTE    ? UFT_FATE_MUTE
+                : d->state == D_LOST  ? UFT_FATE_LOST
+                : d->state == D_ABORT ? UFT_FATE_ABORTED
+                                      : UFT_FATE_OK;
     out->is_proxy = d->is_proxy;
     out->proxy_id = d->via ? s->dests[d->via - 1].id : 0;
     return true;

@@ -126,6 +126,7 @@ struct uft_server_dest {
                           file lists the failed clients) */
     bool is_proxy;     /* a proxy: never a receiver itself */
     uint32_t proxy_id; /* a client behind a proxy: that proxy's ID; 0 = direct */
+    enum { UFT_FATE_OK, UFT_FATE_MUTE, UFT_FATE_LOST, UFT_FATE_ABORTED } fate;
 };
 
 /* The i-th known destination (0 <= i) into *out: false past the last. */

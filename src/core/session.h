@@ -70,9 +70,11 @@ struct uft_event {
     uint32_t client_id;
     uint32_t server_id; /* client events: the session's server */
     uint16_t file_id;
-    int status;                  /* FILE_RESULT: enum uft_comp_status or UFT_RESULT_*;
-                                    SESSION_END: the exit code */
-    uint64_t count;              /* bytes of the file, pass number, free space */
+    int status;     /* FILE_RESULT: enum uft_comp_status or UFT_RESULT_*;
+                       SESSION_END: the exit code */
+    uint64_t count; /* bytes of the file, pass number */
+    bool has_free;  /* FILE_RESULT: the client reported free_bytes */
+    uint64_t free_bytes;
     uft_ts elapsed;              /* FILE_RESULT: time from file start to result */
     const char *text;            /* NUL-terminated, valid during the callback */
     const uint8_t *addr;         /* JOIN/LEAVE: 4 or 16 address bytes */

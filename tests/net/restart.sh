@@ -67,10 +67,19 @@ mkdir -p "$W/r1" "$W/r2"
 receiver 1 mute1
 sleep 0.5
 # shellcheck disable=SC2086
-server mute1 60 -f -Y none -R 200000 -H "$HOSTS" $SRC
+server mute1 60 -f -Y none -R 200000 -H "$HOSTS" -S "$W/mute1.st" $SRC
 net_bg_stop
 rf=$(restart_file)
 [ "$rc" -eq 0 ] || bad "mute: first server exit $rc (want 0: one receiver finished)"
+# the status file in UFTP's format: the mute receiver is listed for every file
+entries=$(grep -c "^RESULT;0x0A000001;" "$W/mute1.st" || true)
+grep -q "^CONNECT;success;0x0A000001$" "$W/mute1.st" &&
+    grep -q "^CONNECT;failed;0x0A000002$" "$W/mute1.st" &&
+    [ "$(grep -c "^RESULT;0x0A000002;.*;mute;$" "$W/mute1.st")" -eq "$entries" ] &&
+    grep -q "^RESULT;0x0A000001;huge.bin;5859KB;copy;[0-9.]*KB/s$" "$W/mute1.st" &&
+    grep -q "^HSTATS;target;copy;overwrite;skip;totalMB;time;speedKB/s$" "$W/mute1.st" &&
+    grep -q "^STATS;0x0A000001;$entries;0;0;[0-9]*MB;" "$W/mute1.st" ||
+    bad "mute: the status file is not UFTP's: $(cat "$W/mute1.st")"
 [ -n "$rf" ] || bad "mute: no restart file written"
 same 1 big.bin d1 "sp ace" huge.bin || bad "mute: receiver 1 does not hold the files"
 if [ -n "$rf" ]; then
