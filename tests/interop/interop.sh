@@ -11,8 +11,9 @@
 # them with ufcast receivers in the same session. A UFTP 4 client needs a
 # key of the server key's kind (an EC key on its curve, or an RSA key of its
 # size), with or without -c: hence the -K on its command lines.
-# UFTP 5: plain, and encrypted both ways with several algorithms and with
-# client authentication.
+# UFTP 5: plain, and encrypted both ways across the matrix: AES-128/256 in
+# GCM and CCM, SHA-256/384/512, P-256/384/521, ECDSA and RSA signing keys
+# on either side, client authentication.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../net/lib.sh"
@@ -116,5 +117,20 @@ if [ "$ver" = 5 ]; then
     # client authentication: every client signs CLIENT_KEY
     session uftp5_server_client_auth "$R/uftp -c" "$B/uftpd" "$R/uftpd" "$B/uftpd"
     session ufcast_server_client_auth "$B/uftp -c -h sha384" "$R/uftpd" "$B/uftpd" "$R/uftpd"
+    # the rest of the cipher / hash / curve matrix, and RSA signing keys on
+    # both sides (the server's -k, the receivers' -k with -c)
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/rsa2k.pem" 2>/dev/null
+    session uftp5_server_gcm128_sha512_p521 "$R/uftp -Y aes128-gcm -h sha512 -e secp521r1" \
+        "$B/uftpd" "$B/uftpd" "$R/uftpd"
+    session ufcast_server_ccm128_sha256_p384 "$B/uftp -Y aes128-ccm -h sha256 -e secp384r1" \
+        "$R/uftpd" "$R/uftpd" "$B/uftpd"
+    session uftp5_server_ccm256_rsa_key "$R/uftp -Y aes256-ccm -h sha384 -k $W/rsa2k.pem" \
+        "$B/uftpd" "$R/uftpd" "$B/uftpd"
+    session ufcast_server_ccm256_rsa_key "$B/uftp -Y aes256-ccm -h sha512 -k $W/rsa2k.pem" \
+        "$R/uftpd" "$B/uftpd" "$R/uftpd"
+    session uftp5_server_auth_rsa_clients "$R/uftp -c -Y aes256-gcm" "$B/uftpd -k $W/rsa2k.pem" \
+        "$R/uftpd -k $W/rsa2k.pem" "$B/uftpd -K rsa:2048"
+    session ufcast_server_auth_rsa_clients "$B/uftp -c -Y aes128-gcm -h sha384" \
+        "$R/uftpd -k $W/rsa2k.pem" "$B/uftpd -k $W/rsa2k.pem" "$R/uftpd -K ec:secp521r1"
 fi
 exit $fail
