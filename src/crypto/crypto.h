@@ -42,7 +42,15 @@ int uft_crypto_expand_label(uint8_t hashtype, const uint8_t *secret, const char 
 /* An ephemeral ECDH key. */
 struct uft_ecdh;
 int uft_ecdh_new(uint8_t curve, struct uft_ecdh **out);
-/* Its public key as a UFTP EC blob; returns the blob length. */
+/* The key with a given private scalar, for tests and tools (known-answer
+ * vectors, reproducing a capture); sessions make theirs with uft_ecdh_new.
+ * priv is big-endian and exactly the curve's coordinate size (32, 48 or 66
+ * bytes, leading zeros kept); 0 < priv < the group order. The caller keeps
+ * priv and wipes it. UFT_E_VALUE for an unknown curve, another length or
+ * a scalar out of range; UFT_E_NOMEM; UFT_E_CRYPTO. */
+int uft_ecdh_from_private(uint8_t curve, const uint8_t *priv, size_t len, struct uft_ecdh **out);
+/* Its public key as a UFTP EC blob; *len gets the blob length.
+ * UFT_E_NOSPACE when cap is too small. */
 int uft_ecdh_blob(const struct uft_ecdh *k, uint8_t *buf, size_t cap, size_t *len);
 /* The shared secret (the X coordinate) with the peer's EC blob. */
 int uft_ecdh_derive(const struct uft_ecdh *k, const uint8_t *peer_blob, size_t blob_len,

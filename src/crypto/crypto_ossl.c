@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/objects.h>
 #include <openssl/param_build.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
@@ -212,6 +213,66 @@ int uft_ecdh_new(uint8_t curve, struct uft_ecdh **out)
     }
     *out = k;
     return 0;
+}
+
+/* The public point is computed here and imported with the scalar: a key
+ * imported from the scalar alone could derive, but would have no public
+ * key to put in a blob. */
+int uft_ecdh_from_private(uint8_t curve, const uint8_t *priv, size_t len, struct uft_ecdh **out)
+{
+    const char *name = curve_name(curve);
+    EC_GROUP *group = NULL;
+    EC_POINT *pub = NULL;
+    BIGNUM *d = NULL;
+    OSSL_PARAM_BLD *bld = NULL;
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    EVP_PKEY *key = NULL;
+    uint8_t pt[1 + 132];
+    size_t ptlen;
+    int rc = UFT_E_CRYPTO;
+    *out = NULL;
+    if (!name || len != uft_curve_coord_len(curve) || len > INT_MAX)
+        return UFT_E_VALUE;
+    group = EC_GROUP_new_by_curve_name(OBJ_sn2nid(name));
+    d = BN_secure_new();
+    pub = group ? EC_POINT_new(group) : NULL;
+    bld = OSSL_PARAM_BLD_new();
+    if (!group || !d || !pub || !bld || !BN_bin2bn(priv, (int)len, d))
+        goto out;
+    if (BN_is_zero(d) || BN_cmp(d, EC_GROUP_get0_order(group)) >= 0) {
+        rc = UFT_E_VALUE;
+        goto out;
+    }
+    if (EC_POINT_mul(group, pub, d, NULL, NULL, NULL) != 1 ||
+        !(ptlen =
+              EC_POINT_point2oct(group, pub, POINT_CONVERSION_UNCOMPRESSED, pt, sizeof pt, NULL)) ||
+        !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, name, 0) ||
+        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d) ||
+        !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt, ptlen) ||
+        !(params = OSSL_PARAM_BLD_to_param(bld)))
+        goto out;
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+        EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_KEYPAIR, params) != 1)
+        goto out;
+    if (!(*out = calloc(1, sizeof **out))) {
+        rc = UFT_E_NOMEM;
+        goto out;
+    }
+    (*out)->key = key;
+    (*out)->curve = curve;
+    key = NULL;
+    rc = 0;
+out:
+    EVP_PKEY_free(key);
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params); /* clears its secure part, the scalar */
+    OSSL_PARAM_BLD_free(bld);
+    EC_POINT_free(pub);
+    BN_clear_free(d);
+    EC_GROUP_free(group);
+    return rc;
 }
 
 int uft_ecdh_blob(const struct uft_ecdh *k, uint8_t *buf, size_t cap, size_t *len)
