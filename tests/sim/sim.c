@@ -16,6 +16,7 @@
 
 #include "core/client.h"
 #include "core/msg.h"
+#include "crypto/ops.h"
 
 /* ---------- randomness ---------- */
 
@@ -169,6 +170,11 @@ struct world {
     } tcp;
     uint32_t n_regular;
     struct sim_result *res;
+    /* encrypted runs: src/crypto, a signing key per node ([0] the
+     * server's) and the fingerprints the server lists, 20 bytes per client */
+    const struct uft_crypto_ops *crypto;
+    void **keys;
+    uint8_t *fps;
 };
 
 static void trace(struct trace *t, uint64_t now, const struct pkt *p)
@@ -551,6 +557,53 @@ static void cl_event(void *ctx, const struct uft_event *ev)
     }
 }
 
+/* ---------- keys for encrypted runs ---------- */
+
+/* A key's fingerprint as the server lists it: SHA-1 of its public blob. */
+static int key_fp(const struct uft_crypto_ops *ops, const void *key, uint8_t *fp)
+{
+    uint8_t blob[1024];
+    size_t len;
+    int rc = ops->signkey_blob(key, blob, sizeof blob, &len);
+    return rc ? rc : ops->hash(UFT_HASH_SHA1, blob, len, fp);
+}
+
+/* A signing key for the server and for every client, and the clients'
+ * fingerprints; the impostor's entry names a key it never holds. */
+static int make_keys(struct world *w, const struct sim_cfg *cfg)
+{
+    const struct uft_crypto_ops *ops = uft_crypto_ops();
+    uint8_t curve = cfg->sign_curve ? cfg->sign_curve : UFT_CURVE_P256;
+    void *other = NULL;
+    size_t i;
+    int rc = 0;
+    w->crypto = ops;
+    w->keys = calloc(w->n_nodes, sizeof *w->keys);
+    w->fps = calloc(w->n_nodes, 20);
+    if (!w->keys || !w->fps || cfg->impostor > cfg->n_clients)
+        return -1;
+    for (i = 0; i < w->n_nodes && rc == 0; i++) {
+        rc = ops->signkey_new_ec(curve, &w->keys[i]);
+        if (rc == 0 && i > 0)
+            rc = key_fp(ops, w->keys[i], w->fps + 20 * (i - 1));
+    }
+    if (rc == 0 && cfg->impostor && (rc = ops->signkey_new_ec(curve, &other)) == 0) {
+        rc = key_fp(ops, other, w->fps + 20 * (cfg->impostor - 1));
+        ops->signkey_free(other);
+    }
+    return rc ? -1 : 0;
+}
+
+static void free_keys(struct world *w)
+{
+    size_t i;
+    for (i = 0; w->keys && i < w->n_nodes; i++)
+        if (w->keys[i])
+            w->crypto->signkey_free(w->keys[i]);
+    free(w->keys);
+    free(w->fps);
+}
+
 /* ---------- driving the sessions ---------- */
 
 static void arm_timer(struct world *w, uint32_t node, uint64_t deadline)
@@ -741,6 +794,10 @@ static int setup(struct world *w, const struct sim_cfg *cfg, struct ccb **cbs, u
     struct uft_server_cfg scfg = cfg->server;
     size_t i;
     w->n_nodes = cfg->n_clients + 1;
+    /* only encrypted runs pay for keys */
+    if (cfg->server.keytype && make_keys(w, cfg) != 0)
+        return -1;
+    sops.crypto = w->crypto;
     w->uniform = !cfg->links && !cfg->link.rate_bps && !cfg->link.jitter_ns && cfg->link.dup == 0 &&
                  !cfg->link.down_at_ns;
     w->nodes = calloc(w->n_nodes, sizeof *w->nodes);
@@ -773,7 +830,8 @@ static int setup(struct world *w, const struct sim_cfg *cfg, struct ccb **cbs, u
             struct uft_client_cfg ccfg = {.client_id = (uint32_t)i, .max_sessions = 2};
             struct uft_client_ops cops = {&(*cbs)[i], cl_event, cl_begin,
                                           cl_write,   cl_end,   cfg->preload > 0 ? cl_have : NULL,
-                                          NULL};
+                                          w->crypto};
+            ccfg.signkey = w->keys ? w->keys[i] : NULL;
             if (!n->files || uft_client_create(&ccfg, &cops, &n->client) != 0)
                 return -1;
         }
@@ -781,12 +839,16 @@ static int setup(struct world *w, const struct sim_cfg *cfg, struct ccb **cbs, u
     if (!cfg->open_group) {
         scfg.clients = *ids;
         scfg.n_clients = cfg->n_clients;
+        if (cfg->server.client_auth)
+            scfg.client_fps = w->fps;
         if (cfg->proxy_id) {
             scfg.proxies = &cfg->proxy_id;
             scfg.n_proxies = 1;
         }
     }
     scfg.server_id = 0x7f000000u; /* not a client node number */
+    if (w->keys)
+        scfg.signkey = w->keys[0];
     return uft_server_create(&scfg, *files, cfg->n_files, &sops, 0, &w->server) ? -1 : 0;
 }
 
@@ -895,6 +957,7 @@ out:
         free(w.nodes[i].files);
     }
     uft_server_free(w.server);
+    free_keys(&w); /* after the sessions that borrow them */
     free(w.nodes);
     free(cbs);
     free(ids);

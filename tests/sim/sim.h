@@ -65,6 +65,18 @@ struct sim_cfg {
      * client (a proxy that gathers nothing). A closed group names the
      * proxy as -j does. */
     uint32_t proxy_id;
+    /* Encryption, when server.keytype is set (server.hashtype and
+     * server.curve with it): the sessions use src/crypto, the server signs
+     * with a key on sign_curve (0: UFT_CURVE_P256) and every client gets
+     * its own key on that curve. With server.client_auth the server lists
+     * each client's key fingerprint; the impostor (a client number, 0 =
+     * none) signs with another key than the one its entry names and must
+     * be refused. Keys and nonces come from the system's random source, so
+     * an encrypted run is not byte for byte the same twice; its timing,
+     * counters and outcome are, as nothing the sessions decide and no
+     * packet length depends on those bytes. */
+    uint8_t sign_curve;
+    uint32_t impostor;
 };
 
 struct sim_result {
