@@ -211,6 +211,15 @@ static int parse_grtt(const struct opt *o, const char *v, void *opts, char *err,
     return 0;
 }
 
+/* Codes of the long-only options (opt.h). */
+enum { L_JSON = OPT_CODE_FIRST, L_PROGRESS, L_NO_PROGRESS };
+
+static const struct opt_name names[] = {
+    {L_JSON, "json"},
+    {L_PROGRESS, "progress"},
+    {L_NO_PROGRESS, "no-progress"},
+};
+
 static const struct opt table[] = {
     {'R', "txrate", OPT_CUSTOM, OFF(rate_kbps), 0, 0, parse_rate,
      "rate in Kbps, -1 for as fast as possible (default 1000)"},
@@ -273,12 +282,21 @@ static const struct opt table[] = {
     {'i', "list_file|-", OPT_STR, OFF(list_file), 0, 0, NULL, "read the files to send from here"},
     {'V', "4|5", OPT_LONG, OFF(protocol), 4, 5, NULL,
      "protocol version: 5 (default), or 4 for UFTP 4.x clients (ufcast only)"},
+    {L_JSON, "FILE|-", OPT_STR, OFF(json_file), 0, 0, NULL,
+     "append one JSON object per event and line (- for stdout)"},
+    {L_PROGRESS, NULL, OPT_FLAG, OFF(progress), 0, 0, NULL,
+     "show progress on the terminal even when -L sends the log to a file"},
+    {L_NO_PROGRESS, NULL, OPT_FLAG, OFF(no_progress), 0, 0, NULL,
+     "never show progress (default: shown when stderr is a terminal)"},
 };
+
+#define N_TABLE (sizeof table / sizeof table[0])
+#define N_NAMES (sizeof names / sizeof names[0])
 
 void uftp_cli_usage(FILE *f)
 {
-    opt_usage(f, "uftp", "[options] { -i list_file | file [file...] }", table,
-              sizeof table / sizeof table[0]);
+    opt_usage_names(f, "uftp", "[options] { -i list_file | file [file...] }", table, N_TABLE, names,
+                    N_NAMES);
 }
 
 static void defaults(struct uftp_opts *o)
@@ -334,6 +352,10 @@ static int cross_checks(struct uftp_opts *o, const bool *seen, char *err, size_t
         snprintf(err, n, "-g rolls the log file: give one with -L");
         return -1;
     }
+    if (o->progress && o->no_progress) {
+        snprintf(err, n, "--progress and --no-progress contradict each other: give one");
+        return -1;
+    }
     if (!seen['F'] && !seen['i'] && o->n_files == 0) {
         snprintf(err, n, "no files to send: name files or directories, or use -i list_file");
         return -1;
@@ -349,7 +371,7 @@ int uftp_cli_parse(int argc, char **argv, struct uftp_opts *o, char *err, size_t
     for (i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0)
             return UFTP_CLI_HELP;
-    first = opt_parse(table, sizeof table / sizeof table[0], argc, argv, o, seen, err, errlen);
+    first = opt_parse_names(table, N_TABLE, names, N_NAMES, argc, argv, o, seen, err, errlen);
     if (first < 0)
         return UFTP_CLI_ERROR;
     if (!seen['i']) {

@@ -1,6 +1,6 @@
 /*
  * Command line of the server program, uftp: every option of UFTP 5.0.1's
- * uftp(1), with its defaults and bounds. Parsing checks each value and
+ * uftp(1), with its defaults and bounds, and ufcast's long options. Parsing checks each value and
  * the rules between options; turning the result into sockets and a
  * session is the program's job.
  */
@@ -61,7 +61,11 @@ struct uftp_opts {
     long robust;                                 /* -s */
     const char *list_file;                       /* -i (or "-") */
     long protocol; /* -V: 5 (default) or 4 for UFTP 4 clients; ufcast only */
-    char **files;  /* operands */
+    /* ufcast's own long options */
+    const char *json_file; /* --json FILE: one JSON object per event and line; "-": stdout */
+    bool progress;         /* --progress: draw progress on a terminal even with -L */
+    bool no_progress;      /* --no-progress: never draw it */
+    char **files;          /* operands */
     int n_files;
 };
 

@@ -35,6 +35,14 @@ static int parse_uid(const struct opt *o, const char *v, void *opts, char *err, 
     return 0;
 }
 
+/* Codes of the long-only options (opt.h). */
+enum { L_JSON = OPT_CODE_FIRST, L_NO_PROGRESS };
+
+static const struct opt_name names[] = {
+    {L_JSON, "json"},
+    {L_NO_PROGRESS, "no-progress"},
+};
+
 static const struct opt table[] = {
     {'d', NULL, OPT_FLAG, OFF(foreground), 0, 0, NULL, "stay in the foreground, log to stderr"},
     {'x', "level", OPT_LONG, OFF(log_level), 0, 5, NULL, "log level 0..5 (default 2)"},
@@ -74,11 +82,18 @@ static const struct opt table[] = {
     {'n', "count", OPT_LONG, OFF(log_count), 1, 1000, NULL, "rolled logs to keep (default 5)"},
     {'h', "seconds", OPT_LONG, OFF(hb_interval), 1, 3600, NULL, "heartbeat interval (default 20)"},
     {'H', "host[:port][,...]", OPT_STR, OFF(hb_hosts), 0, 0, NULL, "send heartbeats here"},
+    {L_JSON, "FILE|-", OPT_STR, OFF(json_file), 0, 0, NULL,
+     "append one JSON object per event and line (- for stdout, with -d)"},
+    {L_NO_PROGRESS, NULL, OPT_FLAG, OFF(no_progress), 0, 0, NULL,
+     "with -d, no progress lines (default: shown when stderr is a terminal)"},
 };
+
+#define N_TABLE (sizeof table / sizeof table[0])
+#define N_NAMES (sizeof names / sizeof names[0])
 
 void uftpd_cli_usage(FILE *f)
 {
-    opt_usage(f, "uftpd", "[options]", table, sizeof table / sizeof table[0]);
+    opt_usage_names(f, "uftpd", "[options]", table, N_TABLE, names, N_NAMES);
 }
 
 /* Split a comma list into at most UFTPD_MAX_DIRS absolute directories. */
@@ -155,6 +170,11 @@ static int cross_checks(struct uftpd_opts *o, const bool *seen, char *err, size_
         snprintf(err, n, "-o (source-specific multicast) needs the server list -S");
         return -1;
     }
+    if (o->json_file && strcmp(o->json_file, "-") == 0 && !o->foreground) {
+        snprintf(err, n,
+                 "--json -: a daemon's standard output is /dev/null; add -d or name a file");
+        return -1;
+    }
     if (o->script && o->script[0] != '/') {
         snprintf(err, n, "-s %s: the script must be an absolute path", o->script);
         return -1;
@@ -179,7 +199,7 @@ int uftpd_cli_parse(int argc, char **argv, struct uftpd_opts *o, char *err, size
     for (i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0)
             return UFTPD_CLI_HELP;
-    first = opt_parse(table, sizeof table / sizeof table[0], argc, argv, o, seen, err, errlen);
+    first = opt_parse_names(table, N_TABLE, names, N_NAMES, argc, argv, o, seen, err, errlen);
     if (first < 0)
         return UFTPD_CLI_ERROR;
     if (first < argc) {

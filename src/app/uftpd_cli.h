@@ -1,6 +1,7 @@
 /*
  * Command line of the client daemon, uftpd: every option of UFTP 5.0.1's
- * uftpd(1), with its defaults and bounds and the rules between options.
+ * uftpd(1), with its defaults and bounds and the rules between options,
+ * and ufcast's long options.
  */
 #ifndef UFT_UFTPD_CLI_H
 #define UFT_UFTPD_CLI_H
@@ -45,6 +46,9 @@ struct uftpd_opts {
     long log_count;          /* -n */
     long hb_interval;        /* -h, seconds */
     const char *hb_hosts;    /* -H */
+    /* ufcast's own long options */
+    const char *json_file; /* --json FILE: one JSON object per event and line; "-": stdout */
+    bool no_progress;      /* --no-progress: no progress lines on the terminal with -d */
     /* -D and -A split at commas into the buffers below */
     const char *dest[UFTPD_MAX_DIRS];
     size_t n_dest;
