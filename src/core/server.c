@@ -1213,6 +1213,26 @@ void uft_server_stats(const struct uft_server *s, struct uft_server_stats *st)
     st->clients = (uint32_t)s->n_dests;
 }
 
+void uft_server_progress(const struct uft_server *s, struct uft_server_progress *p)
+{
+    size_t i;
+    memset(p, 0, sizeof *p);
+    if (s->phase != PH_FILEINFO && s->phase != PH_DATA)
+        return;
+    p->file_id = s->file_id;
+    p->blocks = s->lay.blocks;
+    if (s->phase != PH_DATA)
+        return;
+    p->pass = s->pass;
+    p->block = s->block;
+    if (s->pass == 1 && !s->end_of_pass)
+        return;
+    for (i = 0; i < s->n_dests; i++)
+        if (!s->dests[i].is_proxy &&
+            (s->dests[i].state == D_ACTIVE || s->dests[i].state == D_ACTIVE_NAK))
+            p->lagging++;
+}
+
 /* ---------- life cycle ---------- */
 
 static int check_cfg(struct uft_server *s)

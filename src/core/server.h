@@ -143,4 +143,15 @@ struct uft_server_stats {
 };
 void uft_server_stats(const struct uft_server *s, struct uft_server_stats *st);
 
+/* Where the sending of the current file stands, for progress displays.
+ * Reads only; costs one look at each destination (for lagging). */
+struct uft_server_progress {
+    uint16_t file_id; /* the file being sent; 0 in the announce and completion phases */
+    uint32_t pass;    /* its data pass, from 1; 0 before its data starts */
+    uint32_t block;   /* the next block this pass sends (blocks: the pass is out) */
+    uint32_t blocks;  /* blocks in the file */
+    uint32_t lagging; /* receivers still on the file once its first pass is out */
+};
+void uft_server_progress(const struct uft_server *s, struct uft_server_progress *p);
+
 #endif
