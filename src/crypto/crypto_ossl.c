@@ -438,39 +438,83 @@ static const EVP_CIPHER *cipher_of(uint8_t keytype, int *ccm)
     }
 }
 
+/*
+ * One cipher context per thread for sealing and one for opening, each kept
+ * with the key type and key it was set up for. A packet under the same key
+ * then only sets its nonce: no context allocation, no cipher fetch and no
+ * key schedule per packet, which together cost about as much as the
+ * cipher itself at 1300 bytes (design.md: one EVP context per key,
+ * reused). A session seals with one key and opens with another, so one
+ * context per direction is enough; a packet under another key sets the
+ * context up again, as every packet did before. After any failure the
+ * context is set up afresh. The last key and its schedule stay in this
+ * thread's memory until another key replaces them, as they would in any
+ * context kept per key.
+ */
+struct aead_slot {
+    EVP_CIPHER_CTX *ctx;
+    uint8_t keytype; /* 0: not set up */
+    uint8_t key[32];
+};
+static _Thread_local struct aead_slot aead_slots[2]; /* [enc] */
+
+/* The slot's context ready for a packet under keytype (cipher c) and key
+ * with this nonce; for CCM the tag length set, and the tag to check when
+ * opening. */
+static int slot_ready(struct aead_slot *sl, int enc, const EVP_CIPHER *c, uint8_t keytype,
+                      const uint8_t *key, const uint8_t *nonce, int ccm, const uint8_t *tag)
+{
+    size_t klen = uft_crypto_key_len(keytype);
+    if (sl->keytype == keytype && CRYPTO_memcmp(sl->key, key, klen) == 0) {
+        if (ccm && EVP_CIPHER_CTX_ctrl(sl->ctx, EVP_CTRL_AEAD_SET_TAG, 16, (void *)tag) != 1)
+            return -1;
+        return EVP_CipherInit_ex(sl->ctx, NULL, NULL, NULL, nonce, enc) == 1 ? 0 : -1;
+    }
+    sl->keytype = 0;
+    if (!sl->ctx && !(sl->ctx = EVP_CIPHER_CTX_new()))
+        return -1;
+    if (EVP_CipherInit_ex(sl->ctx, c, NULL, NULL, NULL, enc) != 1 ||
+        EVP_CIPHER_CTX_ctrl(sl->ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) != 1)
+        return -1;
+    if (ccm && EVP_CIPHER_CTX_ctrl(sl->ctx, EVP_CTRL_AEAD_SET_TAG, 16, (void *)tag) != 1)
+        return -1;
+    if (EVP_CipherInit_ex(sl->ctx, NULL, NULL, key, nonce, enc) != 1)
+        return -1;
+    memcpy(sl->key, key, klen);
+    sl->keytype = keytype;
+    return 0;
+}
+
 static int aead(int enc, uint8_t keytype, const uint8_t *key, const uint8_t *nonce,
                 const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len, uint8_t *out)
 {
+    struct aead_slot *sl = &aead_slots[enc ? 1 : 0];
     int ccm, n, rc = enc ? UFT_E_CRYPTO : UFT_E_AUTH;
     const EVP_CIPHER *c = cipher_of(keytype, &ccm);
-    EVP_CIPHER_CTX *ctx;
-    size_t plen = enc ? len : len - 16;
-    uint8_t *tag = (uint8_t *)(enc ? out + len : in + plen);
+    const uint8_t *tag;
+    size_t plen;
     if (!c || (!enc && len < 16) || len > INT_MAX || aad_len > INT_MAX)
         return UFT_E_VALUE;
-    ctx = EVP_CIPHER_CTX_new();
-    if (!ctx || EVP_CipherInit_ex(ctx, c, NULL, NULL, NULL, enc) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) != 1)
+    plen = enc ? len : len - 16;
+    tag = enc ? NULL : in + plen; /* sealing writes its tag at out + len */
+    if (slot_ready(sl, enc, c, keytype, key, nonce, ccm, tag) != 0)
         goto out;
-    if (ccm && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16, enc ? NULL : tag) != 1)
+    if (ccm && EVP_CipherUpdate(sl->ctx, NULL, &n, NULL, (int)plen) != 1)
         goto out;
-    if (EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) != 1)
+    if (aad_len && EVP_CipherUpdate(sl->ctx, NULL, &n, aad, (int)aad_len) != 1)
         goto out;
-    if (ccm && EVP_CipherUpdate(ctx, NULL, &n, NULL, (int)plen) != 1)
+    if (EVP_CipherUpdate(sl->ctx, out, &n, in, (int)plen) != 1)
         goto out;
-    if (aad_len && EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
+    if (!enc && !ccm && EVP_CIPHER_CTX_ctrl(sl->ctx, EVP_CTRL_AEAD_SET_TAG, 16, (void *)tag) != 1)
         goto out;
-    if (EVP_CipherUpdate(ctx, out, &n, in, (int)plen) != 1)
+    if (!ccm && EVP_CipherFinal_ex(sl->ctx, out + n, &n) != 1)
         goto out;
-    if (!enc && !ccm && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16, tag) != 1)
-        goto out;
-    if (!ccm && EVP_CipherFinal_ex(ctx, out + n, &n) != 1)
-        goto out;
-    if (enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, out + len) != 1)
+    if (enc && EVP_CIPHER_CTX_ctrl(sl->ctx, EVP_CTRL_AEAD_GET_TAG, 16, out + len) != 1)
         goto out;
     rc = 0;
 out:
-    EVP_CIPHER_CTX_free(ctx);
+    if (rc != 0)
+        sl->keytype = 0; /* set up afresh next time */
     return rc;
 }
 

@@ -482,27 +482,36 @@ static void kat_inputs(uint8_t key[32], uint8_t aad[28])
     fill(aad, 28, 0xa0);
 }
 
+/* Each answer is checked after another packet under the same key (another
+ * nonce, length and AAD), so the reused context is what is checked. */
 static void test_aead_known_answers(void **state)
 {
-    uint8_t key[32], aad[28], ct[56], back[40], bad[56];
+    static uint8_t pt2[1300], ct2[1316];
+    uint8_t key[32], aad[28], nonce2[12], ct[56], back[1300], bad[56];
     size_t t;
     (void)state;
     kat_inputs(key, aad);
+    memcpy(nonce2, kat_nonce, 12);
+    nonce2[11] ^= 1;
+    fill(pt2, sizeof pt2, 0x33);
     for (t = 0; t < sizeof aead_kats / sizeof aead_kats[0]; t++) {
         uint8_t kt = aead_kats[t].keytype;
-        assert_int_equal(
-            uft_crypto_seal(kt, key, kat_nonce, aad, 28, (const uint8_t *)kat_pt, 40, ct), 0);
-        assert_memory_equal(ct, aead_kats[t].want, 56);
-        assert_int_equal(uft_crypto_open(kt, key, kat_nonce, aad, 28, aead_kats[t].want, 56, back),
-                         0);
-        assert_memory_equal(back, kat_pt, 40);
+        const uint8_t *want = aead_kats[t].want, *pt = (const uint8_t *)kat_pt;
+        assert_int_equal(uft_crypto_seal(kt, key, nonce2, aad, 20, pt2, 1300, ct2), 0);
+        assert_int_equal(uft_crypto_seal(kt, key, kat_nonce, aad, 28, pt, 40, ct), 0);
+        assert_memory_equal(ct, want, 56);
+        assert_int_equal(uft_crypto_open(kt, key, nonce2, aad, 20, ct2, 1316, back), 0);
+        assert_memory_equal(back, pt2, 1300);
+        assert_int_equal(uft_crypto_open(kt, key, kat_nonce, aad, 28, want, 56, back), 0);
+        assert_memory_equal(back, pt, 40);
         /* a bad tag is refused, and the next good packet still opens */
-        memcpy(bad, aead_kats[t].want, 56);
+        memcpy(bad, want, 56);
         bad[55] ^= 0x80;
         assert_int_equal(uft_crypto_open(kt, key, kat_nonce, aad, 28, bad, 56, back), UFT_E_AUTH);
-        assert_int_equal(uft_crypto_open(kt, key, kat_nonce, aad, 28, aead_kats[t].want, 56, back),
-                         0);
-        assert_memory_equal(back, kat_pt, 40);
+        assert_int_equal(uft_crypto_open(kt, key, kat_nonce, aad, 28, want, 56, back), 0);
+        assert_memory_equal(back, pt, 40);
+        assert_int_equal(uft_crypto_open(kt, key, nonce2, aad, 20, ct2, 1316, back), 0);
+        assert_memory_equal(back, pt2, 1300);
     }
 }
 
