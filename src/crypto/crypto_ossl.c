@@ -527,7 +527,11 @@ int uft_crypto_seal(uint8_t keytype, const uint8_t *key, const uint8_t *nonce, c
 int uft_crypto_open(uint8_t keytype, const uint8_t *key, const uint8_t *nonce, const uint8_t *aad,
                     size_t aad_len, const uint8_t *in, size_t len, uint8_t *out)
 {
-    return aead(0, keytype, key, nonce, aad, aad_len, in, len, out);
+    int rc = aead(0, keytype, key, nonce, aad, aad_len, in, len, out);
+    /* GCM decrypts before it checks the tag: leave no unauthenticated bytes */
+    if (rc != 0 && len > 16)
+        OPENSSL_cleanse(out, len - 16);
+    return rc;
 }
 
 static const EVP_CIPHER *cbc_of(size_t key_len)
