@@ -19,7 +19,7 @@
 struct jsonev {
     FILE *f;
     bool owned;
-    bool failed;
+    int error; /* errno of the first failed write */
 };
 
 struct jsonev *jsonev_new(FILE *f)
@@ -57,7 +57,7 @@ int jsonev_close(struct jsonev *j)
     int rc;
     if (!j)
         return 0;
-    rc = j->failed ? -1 : 0;
+    rc = j->error ? -1 : 0;
     if (j->owned && fclose(j->f) != 0)
         rc = -1;
     else if (!j->owned && fflush(j->f) != 0)
@@ -66,9 +66,9 @@ int jsonev_close(struct jsonev *j)
     return rc;
 }
 
-bool jsonev_failed(const struct jsonev *j)
+int jsonev_error(const struct jsonev *j)
 {
-    return j && j->failed;
+    return j ? j->error : 0;
 }
 
 const char *jsonev_status_word(int status)
@@ -222,10 +222,11 @@ static void emit(struct jsonev *j, json_t *obj)
 {
     if (!obj)
         return;
-    if (!j->failed) {
+    if (!j->error) {
+        errno = 0;
         if (json_dumpf(obj, j->f, JSON_COMPACT | JSON_REAL_PRECISION(12)) != 0 ||
             fputc('\n', j->f) == EOF || fflush(j->f) != 0)
-            j->failed = true;
+            j->error = errno ? errno : EIO;
     }
     json_decref(obj);
 }

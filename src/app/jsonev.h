@@ -39,8 +39,9 @@ struct jsonev *jsonev_new(FILE *f);
  * could not be written (disk full, a closed pipe). NULL is ignored. */
 int jsonev_close(struct jsonev *j);
 
-/* True once a line could not be written (lines after it are dropped). */
-bool jsonev_failed(const struct jsonev *j);
+/* 0, or once a line could not be written the errno of that failure
+ * (lines after it are dropped). */
+int jsonev_error(const struct jsonev *j);
 
 /* The word for a per-client file outcome: "copy", "overwritten",
  * "skipped", "rejected" (UFT_COMP_*), "lost", "aborted" (UFT_RESULT_*),

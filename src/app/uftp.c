@@ -1,7 +1,9 @@
 /*
  * uftp: the UFTP server. It expands its operands into the file list,
  * runs one session of the core's server over a UDP socket, prints UFTP's
- * log lines and status file, and exits with UFTP's exit codes.
+ * log lines and status file, and exits with UFTP's exit codes. ufcast
+ * adds JSON status lines (--json) and, on a terminal, live progress; both
+ * follow the session's events, the progress lines also its counters.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +16,10 @@
 
 #include "app/filelist.h"
 #include "app/hostlist.h"
+#include "app/jsonev.h"
 #include "app/keys.h"
 #include "app/opt.h"
+#include "app/progress.h"
 #include "app/restart.h"
 #include "app/uftp_status.h"
 #include "app/uftp_cli.h"
@@ -53,6 +57,22 @@ struct sender {
     struct ustatus *ust; /* -S */
     const char **names;  /* file i+1's name on the receivers, for -S */
     uint64_t *sizes;     /* and its size */
+    /* --json and the progress lines, from the session's events */
+    struct jsonev *json;
+    bool json_warned;
+    struct progress *prog;
+    struct progress_rate rate;
+    uft_ts started_at;
+    char *cur_name; /* the file being sent (FILE_START's name) */
+    uint64_t cur_size;
+    bool cur_reg;             /* it is a regular file */
+    size_t n_started;         /* files started so far */
+    uint64_t bytes_before;    /* sizes of the regular files before it */
+    uint64_t total_bytes;     /* of every regular file */
+    uint64_t bytes_delivered; /* copied or overwritten, summed over clients */
+    uint32_t n_registered, n_file_done;
+    uint32_t *failed_ids; /* clients reported failed, sorted: each is reported once */
+    size_t n_failed, cap_failed;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -163,6 +183,101 @@ static const char *result_word(int st)
     }
 }
 
+/* Note that client id failed: false when it was noted already. */
+static bool note_failed(struct sender *s, uint32_t id)
+{
+    size_t lo = 0, hi = s->n_failed;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->failed_ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < s->n_failed && s->failed_ids[lo] == id)
+        return false;
+    if (s->n_failed == s->cap_failed) {
+        size_t cap = s->cap_failed ? 2 * s->cap_failed : 16;
+        uint32_t *v = realloc(s->failed_ids, cap * sizeof *v);
+        if (!v)
+            return true; /* report it; a second report is the lesser harm */
+        s->failed_ids = v;
+        s->cap_failed = cap;
+    }
+    memmove(s->failed_ids + lo + 1, s->failed_ids + lo, (s->n_failed - lo) * sizeof *s->failed_ids);
+    s->failed_ids[lo] = id;
+    s->n_failed++;
+    return true;
+}
+
+static void file_done_json(struct sender *s, const struct uft_event *ev, uint64_t bytes)
+{
+    struct jsonev_file_done f;
+    memset(&f, 0, sizeof f);
+    f.group_id = ev->group_id;
+    f.client_id = ev->client_id;
+    f.file_id = ev->file_id;
+    f.name = s->cur_name;
+    f.status = ev->status;
+    f.size = ev->count;
+    f.bytes = bytes;
+    f.seconds = (double)ev->elapsed / 1e9;
+    f.has_free = ev->type == UFT_EV_FILE_RESULT && ev->has_free;
+    f.free_bytes = ev->free_bytes;
+    jsonev_file_done(s->json, &f);
+}
+
+/* The events as JSON lines and as the figures of the progress lines. */
+static void watch_event(struct sender *s, const struct uft_event *ev)
+{
+    uint64_t bytes;
+    switch (ev->type) {
+    case UFT_EV_CLIENT_REGISTERED:
+        s->n_registered++;
+        if (s->json)
+            jsonev_client_registered(s->json, ev->group_id, ev->client_id);
+        break;
+    case UFT_EV_FILE_START:
+        if (s->n_started++ && s->cur_reg)
+            s->bytes_before += s->cur_size;
+        free(s->cur_name);
+        s->cur_name = strdup(ev->text ? ev->text : "");
+        s->cur_size = ev->count;
+        s->cur_reg = ev->status == UFT_FTYPE_REG;
+        s->n_file_done = 0;
+        if (s->json)
+            jsonev_file_start(s->json, ev->group_id, ev->file_id, ev->text ? ev->text : "",
+                              ev->status, ev->count);
+        break;
+    case UFT_EV_FILE_RESULT:
+        s->n_file_done++;
+        bytes = ev->status == UFT_COMP_NORMAL || ev->status == UFT_COMP_OVERWRITE ? ev->count : 0;
+        s->bytes_delivered += bytes;
+        if (s->json)
+            file_done_json(s, ev, bytes);
+        break;
+    case UFT_EV_CLIENT_LOST:
+    case UFT_EV_CLIENT_ABORT:
+        if (s->json && ev->file_id && s->cur_name)
+            file_done_json(s, ev, 0);
+        if (note_failed(s, ev->client_id) && s->json)
+            jsonev_client_failed(s->json, ev->group_id, ev->client_id,
+                                 jsonev_status_word(ev->status), ev->text);
+        break;
+    case UFT_EV_PASS:
+        if (s->json)
+            jsonev_pass(s->json, ev->group_id, ev->file_id, (uint32_t)ev->count);
+        break;
+    default:
+        break;
+    }
+    if (s->json && !s->json_warned && jsonev_error(s->json)) {
+        s->json_warned = true;
+        uft_log_printf(&s->log, 0, "--json %s: cannot write (%s); no more JSON lines",
+                       s->o.json_file, strerror(jsonev_error(s->json)));
+    }
+}
+
 static void on_event(void *ctx, const struct uft_event *ev)
 {
     struct sender *s = ctx;
@@ -199,6 +314,57 @@ static void on_event(void *ctx, const struct uft_event *ev)
         break;
     }
     ustatus_event(s->ust, s->srv, ev);
+    watch_event(s, ev);
+}
+
+/* The progress lines: the file being sent, then the whole session. */
+static void draw_progress(struct sender *s, uft_ts now)
+{
+    struct uft_server_progress sp;
+    struct uft_server_stats st;
+    char l1[PROGRESS_LINE_CAP], l2[PROGRESS_LINE_CAP], name[256], a[24], b[24], r[24], eta[16];
+    char pass[32] = "";
+    const char *lines[2] = {l1, l2};
+    uint64_t sent = 0, done;
+    double bps;
+    uft_server_progress(s->srv, &sp);
+    uft_server_stats(s->srv, &st);
+    bps = progress_rate_update(&s->rate, now, st.data_packets * (uint64_t)s->o.block_len);
+    if (sp.file_id && s->cur_name) {
+        if (sp.pass > 1 || (sp.pass == 1 && sp.block >= sp.blocks))
+            sent = s->cur_size; /* the first pass is out */
+        else if (sp.pass == 1)
+            sent = (uint64_t)sp.block * (uint64_t)s->o.block_len;
+        if (sent > s->cur_size)
+            sent = s->cur_size; /* the last block is short */
+        progress_fmt_name(name, sizeof name, s->cur_name, 40);
+        progress_fmt_bytes(a, sizeof a, (double)sent);
+        progress_fmt_bytes(b, sizeof b, (double)s->cur_size);
+        if (sp.pass > 1)
+            snprintf(pass, sizeof pass, "  repair pass %u", sp.pass);
+        snprintf(l1, sizeof l1, "file %zu/%zu %s  %3.0f%%  %s / %s%s", s->n_started, s->files.n,
+                 name, s->cur_size ? 100.0 * (double)sent / (double)s->cur_size : 100.0, a, b,
+                 pass);
+    } else {
+        snprintf(l1, sizeof l1, "%s",
+                 s->n_started ? "completion: waiting for the receivers' last COMPLETE"
+                              : "announcing: waiting for receivers to register");
+    }
+    done = s->bytes_before + (s->cur_reg ? sent : 0);
+    if (!sp.file_id && s->n_started)
+        done = s->total_bytes;
+    progress_fmt_bytes(a, sizeof a, (double)done);
+    progress_fmt_bytes(b, sizeof b, (double)s->total_bytes);
+    progress_fmt_bytes(r, sizeof r, bps);
+    progress_fmt_eta(eta, sizeof eta,
+                     bps > 0 && done <= s->total_bytes ? (double)(s->total_bytes - done) / bps
+                                                       : -1);
+    snprintf(l2, sizeof l2,
+             "total %3.0f%%  %s / %s  %s/s  ETA %s  receivers: %u registered, %u done, %zu "
+             "failed, %u lagging",
+             s->total_bytes ? 100.0 * (double)done / (double)s->total_bytes : 100.0, a, b, r, eta,
+             s->n_registered, s->n_file_done, s->n_failed, sp.lagging);
+    progress_show(s->prog, now, lines, 2);
 }
 
 /* -P: each 'x' is a random byte (IPv4) or 16-bit group (IPv6). */
@@ -414,11 +580,13 @@ static void on_readable(void *ctx, int fd)
     }
 }
 
-/* The engine's deadline, but at most a second away: a signal that lands
- * just before the wait is then noticed within a second. */
-static uft_ts wait_until(uft_ts deadline, uft_ts now)
+/* The engine's deadline, but at most a second away (a quarter of one
+ * with progress lines to refresh): a signal that lands just before the
+ * wait is then noticed within a second. */
+static uft_ts wait_until(uft_ts deadline, uft_ts now, bool progress)
 {
-    return deadline > now && deadline - now > 1000000000u ? now + 1000000000u : deadline;
+    uft_ts cap = progress ? PROGRESS_PERIOD_NS : 1000000000u;
+    return deadline > now && deadline - now > cap ? now + cap : deadline;
 }
 
 /* Send what is due, then sleep on the socket and the timer until the
@@ -461,7 +629,9 @@ static int run(struct sender *s, struct uft_server *srv)
         }
         if (uft_server_done(srv, &code))
             break;
-        if (uft_loop_wait(&loop, wait_until(uft_server_deadline(srv), now)) < 0) {
+        if (progress_due(s->prog, now))
+            draw_progress(s, now);
+        if (uft_loop_wait(&loop, wait_until(uft_server_deadline(srv), now, s->prog != NULL)) < 0) {
             uft_log_printf(&s->log, 0, "event loop failed: %s", strerror(errno));
             code = 2;
             break;
@@ -600,6 +770,105 @@ static int load_proxies(struct sender *s, struct idlist *px, char *err, size_t e
     return 0;
 }
 
+/* -Y's name for a key type. */
+static const char *key_name(int keytype)
+{
+    switch (keytype) {
+    case UFT_KEY_AES128_GCM:
+        return "aes128-gcm";
+    case UFT_KEY_AES256_GCM:
+        return "aes256-gcm";
+    case UFT_KEY_AES128_CCM:
+        return "aes128-ccm";
+    case UFT_KEY_AES256_CCM:
+        return "aes256-ccm";
+    case UFT_KEY_AES128_CBC:
+        return "aes128-cbc";
+    case UFT_KEY_AES256_CBC:
+        return "aes256-cbc";
+    default:
+        return "none";
+    }
+}
+
+/* --json and the progress lines, once the log is open. Progress shows
+ * when stderr is a terminal and the log goes there (or --progress), never
+ * with --no-progress or -x 0. 0, or an exit code after a message. */
+static int open_watchers(struct sender *s)
+{
+    size_t i;
+    if (s->o.json_file && !(s->json = jsonev_open(s->o.json_file))) {
+        fprintf(stderr, "uftp: --json %s: %s\n", s->o.json_file, strerror(errno));
+        return 1;
+    }
+    if (!s->o.no_progress && s->o.log_level > 0 && (s->o.progress || !s->o.logfile) &&
+        (s->prog = progress_new(STDERR_FILENO)) != NULL && s->log.f == stderr &&
+        progress_log_stream(s->prog)) {
+        s->log.f = progress_log_stream(s->prog); /* log lines clear the progress first */
+        if (s->status == stderr)
+            s->status = s->log.f; /* -S @LOG */
+    }
+    for (i = 0; i < s->files.n; i++)
+        if (s->files.v[i].ftype == UFT_FTYPE_REG)
+            s->total_bytes += s->files.v[i].size;
+    s->started_at = uft_clock_now_ns();
+    return 0;
+}
+
+static void json_session_start(struct sender *s, const struct uft_server_cfg *cfg)
+{
+    struct jsonev_session js;
+    if (!s->json)
+        return;
+    js.group_id = cfg->group_id;
+    js.server_id = cfg->server_id;
+    js.version = cfg->version == UFT_VER4 ? 4 : 5;
+    js.encryption = key_name(cfg->keytype);
+    js.files = s->files.n;
+    js.bytes = s->total_bytes;
+    jsonev_session_start(s->json, &js);
+}
+
+/* The end of the session as JSON: each receiver that finished, each that
+ * failed without an event saying so (mute in a closed group, dropped for
+ * NAKs, aborted with the rest by -q), then the summary. */
+static void json_session_end(struct sender *s, const struct uft_server_cfg *cfg, int code)
+{
+    static const char *const fate_word[] = {"ok", "mute", "lost", "aborted"};
+    struct jsonev_summary sum;
+    struct uft_server_stats st;
+    struct uft_server_dest d;
+    size_t i;
+    if (!s->json)
+        return;
+    memset(&sum, 0, sizeof sum);
+    for (i = 0; uft_server_dest(s->srv, i, &d); i++) {
+        if (d.is_proxy)
+            continue;
+        sum.clients++;
+        if (!d.failed) {
+            sum.completed++;
+            jsonev_client_complete(s->json, cfg->group_id, d.id);
+            continue;
+        }
+        sum.failed++;
+        if (note_failed(s, d.id))
+            jsonev_client_failed(s->json, cfg->group_id, d.id, fate_word[d.fate], NULL);
+    }
+    uft_server_stats(s->srv, &st);
+    sum.group_id = cfg->group_id;
+    sum.exit_code = code;
+    sum.files = s->files.n;
+    sum.bytes = s->total_bytes;
+    sum.bytes_delivered = s->bytes_delivered;
+    sum.data_packets = st.data_packets;
+    sum.seconds = (double)(uft_clock_now_ns() - s->started_at) / 1e9;
+    jsonev_session_end(s->json, &sum);
+    if (jsonev_close(s->json) != 0 && !s->json_warned)
+        uft_log_printf(&s->log, 0, "--json %s: not every line could be written", s->o.json_file);
+    s->json = NULL;
+}
+
 int main(int argc, char **argv)
 {
     struct sender s;
@@ -666,6 +935,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "uftp: %s\n", err[0] ? err : "out of memory");
         return 1;
     }
+    if ((rc = open_watchers(&s)) != 0)
+        return rc;
     cfg.server_id = s.o.uid;
     cfg.clients = cl.ids;
     cfg.client_fps = cl.fps;
@@ -698,12 +969,19 @@ int main(int argc, char **argv)
     s.srv = srv;
     uft_log_printf(&s.log, 2, "ufcast uftp: %zu entries to send, server ID 0x%08X", s.files.n,
                    cfg.server_id);
+    json_session_start(&s, &cfg);
     rc = run(&s, srv);
     if (s.o.save_restart || s.o.restart_file)
         save_restart(&s, srv, &cfg);
     uft_log_printf(&s.log, 2, "%s (exit %d)", rc == 0 ? "Group complete" : "Session ended", rc);
+    json_session_end(&s, &cfg, rc);
     uft_server_free(srv);
     ustatus_free(s.ust);
+    if (s.prog && s.log.f == progress_log_stream(s.prog))
+        s.log.f = stderr; /* the progress stream goes with it */
+    progress_free(s.prog);
+    free(s.cur_name);
+    free(s.failed_ids);
     free(s.names);
     free(s.sizes);
     uft_signkey_free(signkey);
