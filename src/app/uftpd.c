@@ -14,6 +14,10 @@
  * The loop: wait on the socket until the engine's next deadline, feed
  * every datagram, then send whatever the engine owes; reap finished
  * scripts whenever SIGCHLD said one ended.
+ *
+ * ufcast adds JSON status lines (--json) and, in the foreground on a
+ * terminal, a progress line per file being received; both come from the
+ * storage callbacks (bytes written) and the session's events.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +33,9 @@
 #include <unistd.h>
 
 #include "app/hostlist.h"
+#include "app/jsonev.h"
 #include "app/keys.h"
+#include "app/progress.h"
 #include "app/uftpd_cli.h"
 #include "core/client.h"
 #include "core/err.h"
@@ -43,6 +49,18 @@
 
 #define MAX_PUB    20
 #define MAX_IFACES 32
+
+/* A file being received, for --json and the progress lines. */
+struct rx_file {
+    uint32_t group_id;
+    uint8_t inst;
+    uint16_t file_id;
+    char *name;
+    uint64_t size, got; /* got: bytes written (or already there, on a restart) */
+    uft_ts start;
+    void *handle; /* the store's, while it is open */
+    struct progress_rate rate;
+};
 
 struct daemon {
     struct uftpd_opts o;
@@ -67,7 +85,12 @@ struct daemon {
     uint8_t v4_fp[20];
     uint16_t port;
     FILE *status;
-    bool status_to_log; /* -F @LOG: the log's FILE, which may roll over */
+    bool status_to_log;  /* -F @LOG: the log's FILE, which may roll over */
+    struct jsonev *json; /* --json */
+    bool json_warned;
+    struct progress *prog; /* -d on a terminal */
+    struct rx_file *rx;    /* files being received, in every session */
+    size_t n_rx, cap_rx;
 };
 
 static volatile sig_atomic_t stop_signal, child_exited;
@@ -171,6 +194,128 @@ static void on_store_log(void *ctx, int level, const char *text)
     uft_log_write(&d->log, level, 0, 0, 0, text);
 }
 
+/* ---------- files being received ---------- */
+
+static struct rx_file *rx_by_handle(struct daemon *d, const void *h)
+{
+    size_t i;
+    for (i = 0; h && i < d->n_rx; i++)
+        if (d->rx[i].handle == h)
+            return &d->rx[i];
+    return NULL;
+}
+
+static struct rx_file *rx_by_id(struct daemon *d, uint32_t group, uint8_t inst, uint16_t file_id)
+{
+    size_t i;
+    for (i = 0; i < d->n_rx; i++)
+        if (d->rx[i].group_id == group && d->rx[i].inst == inst && d->rx[i].file_id == file_id)
+            return &d->rx[i];
+    return NULL;
+}
+
+static struct rx_file *rx_of_group(struct daemon *d, uint32_t group, uint8_t inst)
+{
+    size_t i;
+    for (i = 0; i < d->n_rx; i++)
+        if (d->rx[i].group_id == group && d->rx[i].inst == inst)
+            return &d->rx[i];
+    return NULL;
+}
+
+static void rx_remove(struct daemon *d, struct rx_file *r)
+{
+    free(r->name);
+    *r = d->rx[--d->n_rx];
+}
+
+/* A file begins: remember it (only for --json or progress lines). */
+static void rx_begin(struct daemon *d, const struct uft_rx_file *f, void *handle)
+{
+    struct rx_file *r = rx_by_id(d, f->group_id, f->group_inst, f->file_id);
+    if (!d->json && !d->prog)
+        return;
+    if (r)
+        rx_remove(d, r); /* the server started that file afresh */
+    if (d->n_rx == d->cap_rx) {
+        size_t cap = d->cap_rx ? 2 * d->cap_rx : 8;
+        struct rx_file *v = realloc(d->rx, cap * sizeof *v);
+        if (!v)
+            return; /* then no figures for it: the transfer goes on */
+        d->rx = v;
+        d->cap_rx = cap;
+    }
+    r = &d->rx[d->n_rx];
+    memset(r, 0, sizeof *r);
+    if (!(r->name = strdup(f->name)))
+        return;
+    d->n_rx++;
+    r->group_id = f->group_id;
+    r->inst = f->group_inst;
+    r->file_id = f->file_id;
+    r->size = f->size;
+    r->start = uft_clock_now_ns();
+    r->handle = handle;
+    if (d->json)
+        jsonev_file_start(d->json, f->group_id, f->file_id, f->name, f->ftype, f->size);
+}
+
+/* A file's result, or (ev NULL) the end of its session before one. */
+static void rx_done(struct daemon *d, struct rx_file *r, const struct uft_event *ev,
+                    uint32_t server_id)
+{
+    struct jsonev_file_done f;
+    if (d->json) {
+        memset(&f, 0, sizeof f);
+        f.group_id = r->group_id;
+        f.server_id = server_id;
+        f.file_id = r->file_id;
+        f.name = r->name;
+        f.status = ev ? ev->status : UFT_RESULT_ABORTED;
+        f.size = r->size;
+        f.bytes =
+            ev && (ev->status == UFT_COMP_NORMAL || ev->status == UFT_COMP_OVERWRITE) ? r->size : 0;
+        f.seconds = (double)(uft_clock_now_ns() - r->start) / 1e9;
+        jsonev_file_done(d->json, &f);
+    }
+    rx_remove(d, r);
+}
+
+/* One line per file being received (three at most, then a count). */
+static void draw_progress(struct daemon *d, uft_ts now)
+{
+    char lines[PROGRESS_MAX_LINES][PROGRESS_LINE_CAP], name[256], a[24], b[24], r[24], eta[16];
+    const char *ptr[PROGRESS_MAX_LINES];
+    size_t i, n = 0, receiving = 0;
+    for (i = 0; i < d->n_rx; i++) {
+        struct rx_file *f = &d->rx[i];
+        double bps;
+        if (!f->handle)
+            continue;
+        receiving++;
+        bps = progress_rate_update(&f->rate, now, f->got);
+        if (n == PROGRESS_MAX_LINES - 1)
+            continue;
+        progress_fmt_name(name, sizeof name, f->name, 40);
+        progress_fmt_bytes(a, sizeof a, (double)f->got);
+        progress_fmt_bytes(b, sizeof b, (double)f->size);
+        progress_fmt_bytes(r, sizeof r, bps);
+        progress_fmt_eta(eta, sizeof eta,
+                         bps > 0 && f->got <= f->size ? (double)(f->size - f->got) / bps : -1);
+        snprintf(lines[n], sizeof lines[n], "[%08X] %s  %3.0f%%  %s / %s  %s/s  ETA %s",
+                 f->group_id, name, f->size ? 100.0 * (double)f->got / (double)f->size : 100.0, a,
+                 b, r, eta);
+        ptr[n] = lines[n];
+        n++;
+    }
+    if (receiving > n) {
+        snprintf(lines[n], sizeof lines[n], "and %zu more file(s)", receiving - n);
+        ptr[n] = lines[n];
+        n++;
+    }
+    progress_show(d->prog, now, ptr, n);
+}
+
 /* ---------- storage callbacks ---------- */
 
 static int st_begin(void *ctx, const struct uft_rx_file *f, void **handle, uint64_t *free_bytes)
@@ -204,6 +349,7 @@ static int st_begin(void *ctx, const struct uft_rx_file *f, void **handle, uint6
     if (st == UFT_COMP_REJECTED)
         uft_log_printf(&d->log, 1, "[%08X] rejected %s: %s", f->group_id, f->name,
                        d->store.last_error);
+    rx_begin(d, f, f->ftype == UFT_FTYPE_REG ? *handle : NULL);
     return st;
 }
 
@@ -211,21 +357,34 @@ static int st_write(void *ctx, void *h, uint64_t off, const uint8_t *p, size_t l
 {
     struct daemon *d = ctx;
     int rc = uft_store_write(&d->store, h, off, p, len);
+    struct rx_file *r;
     if (rc)
         uft_log_printf(&d->log, 0, "%s", d->store.last_error);
+    else if ((r = rx_by_handle(d, h)) != NULL)
+        r->got += len;
     return rc;
 }
 
 static void st_have(void *ctx, void *h, uint32_t block_len, uint32_t blocks, uint8_t *have)
 {
     struct daemon *d = ctx;
+    struct rx_file *r;
+    uint32_t i, n = 0;
     uft_store_file_have(&d->store, h, block_len, blocks, have);
+    if ((r = rx_by_handle(d, h)) == NULL)
+        return;
+    for (i = 0; i < blocks; i++)
+        n += (have[i / 8] >> (i % 8)) & 1;
+    r->got = (uint64_t)n * block_len < r->size ? (uint64_t)n * block_len : r->size;
 }
 
 static int st_end(void *ctx, void *h, bool commit)
 {
     struct daemon *d = ctx;
+    struct rx_file *r = rx_by_handle(d, h);
     int rc = uft_store_end(&d->store, h, commit);
+    if (r)
+        r->handle = NULL;
     if (rc)
         uft_log_printf(&d->log, 0, "%s", d->store.last_error);
     return rc;
@@ -333,6 +492,7 @@ static void on_event(void *ctx, const struct uft_event *ev)
 {
     struct daemon *d = ctx;
     struct uft_addr g;
+    struct rx_file *r;
     char line[300];
     switch (ev->type) {
     case UFT_EV_LOG:
@@ -340,6 +500,12 @@ static void on_event(void *ctx, const struct uft_event *ev)
         break;
     case UFT_EV_SESSION_START:
         connect_line(d, ev);
+        if (d->json && ev->peer) {
+            struct uft_addr a;
+            uft_udp_from_peer(ev->peer, &a);
+            jsonev_rx_session_start(d->json, ev->group_id, ev->server_id,
+                                    uft_udp_format_host(&a, line, sizeof line));
+        }
         break;
     case UFT_EV_JOIN:
     case UFT_EV_LEAVE:
@@ -356,6 +522,8 @@ static void on_event(void *ctx, const struct uft_event *ev)
                  : ev->status == UFT_COMP_SKIPPED ? "skipped"
                                                   : "received");
         uft_log_write(&d->log, 2, ev->group_id, ev->group_inst, ev->file_id, line);
+        if ((r = rx_by_id(d, ev->group_id, ev->group_inst, ev->file_id)) != NULL)
+            rx_done(d, r, ev, ev->server_id);
         break;
     case UFT_EV_SESSION_END:
         if (ev->status)
@@ -365,9 +533,19 @@ static void on_event(void *ctx, const struct uft_event *ev)
             snprintf(line, sizeof line, "Session complete");
         uft_log_write(&d->log, ev->status ? 1 : 2, ev->group_id, ev->group_inst, 0, line);
         uft_store_session_end(&d->store, ev->group_id, ev->status == 0);
+        while ((r = rx_of_group(d, ev->group_id, ev->group_inst)) != NULL)
+            rx_done(d, r, NULL, ev->server_id);
+        if (d->json)
+            jsonev_rx_session_end(d->json, ev->group_id, ev->server_id, ev->status == 0,
+                                  ev->status ? ev->text : NULL);
         break;
     default:
         break;
+    }
+    if (d->json && !d->json_warned && jsonev_error(d->json)) {
+        d->json_warned = true;
+        uft_log_printf(&d->log, 0, "--json %s: cannot write (%s); no more JSON lines",
+                       d->o.json_file, strerror(jsonev_error(d->json)));
     }
 }
 
@@ -567,11 +745,13 @@ static void on_readable(void *ctx, int fd)
     }
 }
 
-/* The engine's deadline, but at most a second away: a signal that lands
- * just before the wait is then noticed within a second. */
-static uft_ts wait_until(uft_ts deadline, uft_ts now)
+/* The engine's deadline, but at most a second away (a quarter of one
+ * with progress lines to refresh): a signal that lands just before the
+ * wait is then noticed within a second. */
+static uft_ts wait_until(uft_ts deadline, uft_ts now, bool progress)
 {
-    return deadline > now && deadline - now > 1000000000u ? now + 1000000000u : deadline;
+    uft_ts cap = progress ? PROGRESS_PERIOD_NS : 1000000000u;
+    return deadline > now && deadline - now > cap ? now + cap : deadline;
 }
 
 static int run(struct daemon *d)
@@ -608,7 +788,10 @@ static int run(struct daemon *d)
             rc = 6;
             break;
         }
-        if (uft_loop_wait(&loop, wait_until(uft_client_deadline(d->client), now)) < 0) {
+        if (progress_due(d->prog, now))
+            draw_progress(d, now);
+        if (uft_loop_wait(&loop, wait_until(uft_client_deadline(d->client), now, d->prog != NULL)) <
+            0) {
             uft_log_printf(&d->log, 0, "event loop failed: %s", strerror(errno));
             rc = 2;
             break;
@@ -672,6 +855,14 @@ static int open_outputs(struct daemon *d)
         fprintf(stderr, "uftpd: cannot open log file %s: %s\n", d->o.logfile, strerror(errno));
         return 4;
     }
+    if (d->o.json_file && !(d->json = jsonev_open(d->o.json_file))) {
+        fprintf(stderr, "uftpd: --json %s: %s\n", d->o.json_file, strerror(errno));
+        return 1;
+    }
+    /* progress lines share the terminal with the log: -d, and not -x 0 */
+    if (d->o.foreground && !d->o.no_progress && d->o.log_level > 0 &&
+        (d->prog = progress_new(STDERR_FILENO)) != NULL && progress_log_stream(d->prog))
+        d->log.f = progress_log_stream(d->prog);
     d->status_to_log = d->o.status_file && strcmp(d->o.status_file, "@LOG") == 0;
     if (d->o.status_file && !d->status_to_log && !(d->status = fopen(d->o.status_file, "ae"))) {
         fprintf(stderr, "uftpd: -F %s: %s\n", d->o.status_file, strerror(errno));
@@ -789,6 +980,14 @@ int main(int argc, char **argv)
                        cs.sessions_ok, cs.sessions_failed);
     }
     uft_client_free(d.client);
+    if (jsonev_close(d.json) != 0)
+        uft_log_printf(&d.log, 0, "--json %s: not every line could be written", d.o.json_file);
+    if (d.prog && d.log.f == progress_log_stream(d.prog))
+        d.log.f = stderr; /* the progress stream goes with it */
+    progress_free(d.prog);
+    while (d.n_rx)
+        rx_remove(&d, &d.rx[0]);
+    free(d.rx);
     uft_signkey_free(signkey);
     uft_store_close(&d.store);
     free(d.servers);
