@@ -796,12 +796,15 @@ static const char *key_name(int keytype)
  * with --no-progress or -x 0. 0, or an exit code after a message. */
 static int open_watchers(struct sender *s)
 {
+    bool json_tty;
     size_t i;
     if (s->o.json_file && !(s->json = jsonev_open(s->o.json_file))) {
         fprintf(stderr, "uftp: --json %s: %s\n", s->o.json_file, strerror(errno));
         return 1;
     }
-    if (!s->o.no_progress && s->o.log_level > 0 && (s->o.progress || !s->o.logfile) &&
+    /* JSON lines on the terminal would land inside the progress lines */
+    json_tty = s->o.json_file && strcmp(s->o.json_file, "-") == 0 && isatty(STDOUT_FILENO);
+    if (!s->o.no_progress && !json_tty && s->o.log_level > 0 && (s->o.progress || !s->o.logfile) &&
         (s->prog = progress_new(STDERR_FILENO)) != NULL && s->log.f == stderr &&
         progress_log_stream(s->prog)) {
         s->log.f = progress_log_stream(s->prog); /* log lines clear the progress first */

@@ -859,8 +859,10 @@ static int open_outputs(struct daemon *d)
         fprintf(stderr, "uftpd: --json %s: %s\n", d->o.json_file, strerror(errno));
         return 1;
     }
-    /* progress lines share the terminal with the log: -d, and not -x 0 */
+    /* progress lines share the terminal with the log: -d, and not -x 0;
+     * not with JSON lines on the terminal, which would land inside them */
     if (d->o.foreground && !d->o.no_progress && d->o.log_level > 0 &&
+        !(d->o.json_file && strcmp(d->o.json_file, "-") == 0 && isatty(STDOUT_FILENO)) &&
         (d->prog = progress_new(STDERR_FILENO)) != NULL && progress_log_stream(d->prog))
         d->log.f = progress_log_stream(d->prog);
     d->status_to_log = d->o.status_file && strcmp(d->o.status_file, "@LOG") == 0;

@@ -142,7 +142,8 @@ case_json encrypted aes256-gcm
 
 # uftp and one uftpd on pseudo-terminals: progress lines appear, and
 # replayed on a model terminal they leave every log line whole and are
-# gone at the end. With --no-progress no escape sequence is written.
+# gone at the end. With --no-progress, or --json - on the terminal, no
+# escape sequence is written.
 cat >"$W/run_pty.py" <<'EOF'
 # run_pty.py OUT CMD...: run CMD on a pseudo-terminal (stdin, stdout, stderr),
 # 160 columns wide, and save what it writes; SIGTERM is passed on to it.
@@ -250,4 +251,5 @@ case_tty() { # case_tty NAME [OPTIONS OF BOTH PROGRAMS]
 
 case_tty tty_progress
 case_tty tty_no_progress --no-progress
+case_tty tty_no_progress_json --json -
 exit $fail
