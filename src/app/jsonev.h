@@ -75,8 +75,9 @@ void jsonev_client_registered(struct jsonev *j, uint32_t group_id, uint32_t clie
 /* "client_complete": client (it finished the whole session). */
 void jsonev_client_complete(struct jsonev *j, uint32_t group_id, uint32_t client_id);
 
-/* "client_failed": client, status ("lost", "aborted", "mute": never
- * registered), reason (text, may be NULL: then omitted). */
+/* "client_failed": client, status ("lost" or "aborted"; "mute" when the
+ * session ends with a client that never registered and no event said
+ * so), reason (text, may be NULL: then omitted). */
 void jsonev_client_failed(struct jsonev *j, uint32_t group_id, uint32_t client_id,
                           const char *status, const char *reason);
 
