@@ -732,8 +732,8 @@ static bool register_keys(struct uft_server *s, struct dest *d, const struct uft
         uft_srv_log(s, 2, "Received REGISTER from %s 0x%08X", kind_of(d), d->id);
         uft_srv_client_event(s, UFT_EV_CLIENT_REGISTERED, d, 0, NULL, now);
     }
-    if (d->state == D_REGISTERED && !uft_ssec_keyinfo_owed(s))
-        uft_ssec_owe_keyinfo(s);
+    if (d->state == D_REGISTERED)
+        uft_ssec_owe_keyinfo_for(s, d);
     return true;
 }
 
@@ -912,8 +912,7 @@ static void on_client_key(struct uft_server *s, struct dest *d, const struct uft
     d->state = D_REGISTERED;
     uft_srv_log(s, 2, "Received REGISTER and CLIENT_KEY from %s 0x%08X", kind_of(d), d->id);
     uft_srv_client_event(s, UFT_EV_CLIENT_REGISTERED, d, 0, NULL, now);
-    if (!uft_ssec_keyinfo_owed(s))
-        uft_ssec_owe_keyinfo(s);
+    uft_ssec_owe_keyinfo_for(s, d);
 }
 
 static void on_keyinfo_ack(struct uft_server *s, struct dest *d, const struct uft_msg *m,

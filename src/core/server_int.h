@@ -115,7 +115,13 @@ int uft_ssec_sign_announce(struct uft_server *s, uint8_t *pkt, size_t len);
 int uft_ssec_register(struct uft_server *s, struct dest *d, const struct uft_msg *m);
 /* The next KEYINFO for clients that await the group keys; 0 when none. */
 ssize_t uft_ssec_pull_keyinfo(struct uft_server *s, uint8_t *buf, size_t cap, struct uft_tx *tx);
+/* A round's KEYINFO: every client that awaits the group keys. */
 void uft_ssec_owe_keyinfo(struct uft_server *s);
+/* A KEYINFO for d, which just registered (or registered again: its keys
+ * were lost), listing only the clients that registered since the last
+ * one: a burst of registrations costs each client one KEYINFO and one
+ * KEYINFO_ACK, not one per later registration. */
+void uft_ssec_owe_keyinfo_for(struct uft_server *s, struct dest *d);
 bool uft_ssec_keyinfo_owed(const struct uft_server *s);
 /* KEYINFO_ACK: true when its verify data matches. */
 /* A CLIENT_KEY: 0 when its signature over Ctx1 verifies (and its key

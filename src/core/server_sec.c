@@ -302,7 +302,32 @@ int uft_ssec_client_key(struct uft_server *s, struct dest *d, const struct uft_m
 void uft_ssec_owe_keyinfo(struct uft_server *s)
 {
     s->sec->keyinfo_owed = true;
+    s->sec->keyinfo_all = true;
     s->sec->keyinfo_cursor = 0;
+}
+
+void uft_ssec_owe_keyinfo_for(struct uft_server *s, struct dest *d)
+{
+    struct uft_ssec *x = s->sec;
+    size_t i = (size_t)(d - s->dests);
+    if (!d->sec)
+        return;
+    d->sec->keyinfo_due = true;
+    if (!x->keyinfo_owed) {
+        x->keyinfo_owed = true;
+        x->keyinfo_all = false;
+        x->keyinfo_cursor = i;
+    } else if (i < x->keyinfo_cursor) {
+        x->keyinfo_cursor = i; /* the one being pulled has passed it */
+    }
+}
+
+bool uft_ssec_keyinfo_lists(struct uft_ssec *x, struct dest *d)
+{
+    if (d->state != D_REGISTERED || !d->sec || !(x->keyinfo_all || d->sec->keyinfo_due))
+        return false;
+    d->sec->keyinfo_due = false;
+    return true;
 }
 
 bool uft_ssec_keyinfo_owed(const struct uft_server *s)
@@ -328,7 +353,7 @@ ssize_t uft_ssec_pull_keyinfo(struct uft_server *s, uint8_t *buf, size_t cap, st
     while (x->keyinfo_cursor < s->n_dests && n < max) {
         struct dest *d = &s->dests[x->keyinfo_cursor++];
         uint8_t *e = keys + n * UFT_DESTKEY_LEN;
-        if (d->state != D_REGISTERED || !d->sec)
+        if (!uft_ssec_keyinfo_lists(x, d))
             continue;
         uft_put_u32(e, d->id);
         memcpy(aad, "UFTP 5, group master", 20);

@@ -26,6 +26,8 @@ struct uft_ssec {
     uint8_t prk_app[64];
     uint64_t ctr; /* our IV counter, pre-incremented; KEYINFO shares it */
     bool keyinfo_owed;
+    bool keyinfo_all; /* the owed KEYINFO is a round's: it lists every REGISTERED
+                         dest, not only those with keyinfo_due */
     size_t keyinfo_cursor;
     /* UFTP 4 (0x40) */
     bool v4;
@@ -40,6 +42,7 @@ struct uft_sdest {
     uint8_t ctx1[CTX_MAX + 1100]; /* Ctx1, grown into Ctx2 by a CLIENT_KEY */
     size_t ctx1_len;
     bool need_ckey;                    /* client authentication: no CLIENT_KEY yet */
+    bool keyinfo_due;                  /* registered (again) since the last KEYINFO for it */
     uint8_t s_hs_key[32], s_hs_iv[12]; /* v4: the handshake key, one for both ways */
     uint8_t c_hs_key[32], c_hs_iv[12];
     uint8_t c_app_key[32], c_app_iv[12];
@@ -58,6 +61,9 @@ int uft_ssec4_init(struct uft_server *s, struct uft_ssec *x);
 int uft_ssec4_register(struct uft_server *s, struct dest *d, const struct uft_msg *m);
 int uft_ssec4_client_key(struct uft_server *s, struct dest *d, const struct uft_msg *m,
                          const char **why);
+/* Whether the KEYINFO being pulled lists d (and it is then no longer
+ * due). Shared by both versions' KEYINFO. */
+bool uft_ssec_keyinfo_lists(struct uft_ssec *x, struct dest *d);
 ssize_t uft_ssec4_pull_keyinfo(struct uft_server *s, uint8_t *buf, size_t cap, struct uft_tx *tx);
 int uft_ssec4_open(struct uft_server *s, struct dest *d, const struct uft_msg *m,
                    const uint8_t *pkt, struct uft_msg *inner);

@@ -320,7 +320,7 @@ ssize_t uft_ssec4_pull_keyinfo(struct uft_server *s, uint8_t *buf, size_t cap, s
     while (x->keyinfo_cursor < s->n_dests && n < max) {
         struct dest *d = &s->dests[x->keyinfo_cursor++];
         uint8_t *e = keys + n * UFT_DESTKEY_LEN;
-        if (d->state != D_REGISTERED || !d->sec)
+        if (!uft_ssec_keyinfo_lists(x, d))
             continue;
         uft_put_u32(e, d->id);
         cbc_iv(d->sec->hs_salt, s->cfg.server_id, x->ctr, iv);
