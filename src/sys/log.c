@@ -83,6 +83,21 @@ static void stamp(FILE *f)
             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec);
 }
 
+/* One line of text. Names from the network can hold anything, so a
+ * control byte is written as \xHH: a name cannot end a log line early,
+ * forge the next one, or send escape sequences to a terminal. */
+static void put_text(FILE *f, const char *text)
+{
+    const unsigned char *p;
+    for (p = (const unsigned char *)text; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(f, "\\x%02X", *p);
+        else
+            putc(*p, f);
+    }
+    putc('\n', f);
+}
+
 void uft_log_write(struct uft_log *l, int level, uint32_t group, uint8_t inst, uint16_t file,
                    const char *text)
 {
@@ -92,7 +107,7 @@ void uft_log_write(struct uft_log *l, int level, uint32_t group, uint8_t inst, u
         stamp(l->f);
     if (group)
         fprintf(l->f, "[%08X/%02X:%X]: ", group, inst, file);
-    fprintf(l->f, "%s\n", text);
+    put_text(l->f, text);
     maybe_roll(l);
 }
 

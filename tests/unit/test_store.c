@@ -751,6 +751,28 @@ static void test_log_roll(void **state)
     assert_int_equal(uft_log_set_roll(&l, path, 100, 2, false), UFT_E_INVAL);
 }
 
+/* A name from the network with a newline and a terminal escape stays on
+ * one log line, its control bytes written as \xHH. */
+static void test_log_control_bytes(void **state)
+{
+    char dir[128], path[200], text[256];
+    struct uft_log l;
+    FILE *f;
+    (void)state;
+    sub_dir(dir, sizeof dir, "logctl");
+    snprintf(path, sizeof path, "%s/uftpd.log", dir);
+    assert_int_equal(uft_log_open(&l, path, 2, false), 0);
+    uft_log_write(&l, 2, 0x1234, 0, 1, "Sending file 1: a\n[00000000/00:0]: forged \x1b[31mred");
+    fclose(l.f);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(text, sizeof text, f));
+    assert_null(fgets(text + 200, 56, f)); /* one line only */
+    fclose(f);
+    assert_string_equal(text, "[00001234/00:1]: Sending file 1: a\\x0A[00000000/00:0]: forged "
+                              "\\x1B[31mred\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -768,6 +790,7 @@ int main(void)
         cmocka_unit_test(test_restart_bad_record),
         cmocka_unit_test(test_restart_overlapping_instances),
         cmocka_unit_test(test_log_roll),
+        cmocka_unit_test(test_log_control_bytes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
