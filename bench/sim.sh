@@ -11,7 +11,7 @@ if [ ! -x "$build/tests/sim/uft_sim" ]; then
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
     ninja -C "$build" uft_sim >/dev/null
 fi
-for s in loss1000 big10k burst3 reorder tfmcc_tcp tfmcc_shift tfmcc20; do
+for s in loss1000 big10k rproxy1000 burst3 reorder tfmcc_tcp tfmcc_shift tfmcc20; do
     start=$(date +%s.%N)
     "$build/tests/sim/uft_sim" "$s" "$seed" || true
     awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "         wall %.1f s\n", b - a }'

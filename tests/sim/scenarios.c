@@ -28,6 +28,8 @@ struct expect {
     int exit_code;
     double max_data_ratio; /* data sent / NAK-based minimum (0: no check) */
     bool fair;             /* share of the bottleneck within 2x of TCP's */
+    size_t proxies;        /* real proxies: the server lists exactly these as
+                              proxies, and every client reply reached it through one */
 };
 
 struct scenario {
@@ -331,6 +333,70 @@ static void b_enc_ccm(struct sim_cfg *c, struct expect *ex)
     ex->ok = 10;
 }
 
+/* The real proxy (src/core/proxy.h): two response proxies with n
+ * clients behind each, 3% loss on the clients' links. The server
+ * multicasts to every client itself; their answers reach it only through
+ * their proxy, and it must list exactly the two proxies. */
+static void rproxy(struct sim_cfg *c, struct expect *ex, size_t n)
+{
+    base(c, 2 * n);
+    c->link.loss = 0.03;
+    c->n_proxies = 2;
+    c->proxy_kind = UFT_PROXY_RESPONSE;
+    c->proxy_link.delay_ns = 2 * MS;
+    c->files = one_file_2m;
+    c->n_files = 1;
+    ex->ok = 2 * n;
+    ex->proxies = 2;
+}
+
+static void b_rproxy100(struct sim_cfg *c, struct expect *ex)
+{
+    rproxy(c, ex, 50);
+}
+
+static void b_rproxy1000(struct sim_cfg *c, struct expect *ex)
+{
+    rproxy(c, ex, 500);
+}
+
+/* A client proxy in an encrypted group (AES-256-GCM, client
+ * authentication): the server reaches only the proxy, which multicasts
+ * to its 20 clients on a segment of their own and does the key exchange
+ * with them; 1% loss on their links. Not deterministic in bytes, as
+ * enc100. */
+static void b_cproxy_enc(struct sim_cfg *c, struct expect *ex)
+{
+    base(c, 20);
+    c->link.loss = 0.01;
+    c->server.keytype = UFT_KEY_AES256_GCM;
+    c->server.hashtype = UFT_HASH_SHA256;
+    c->server.curve = UFT_CURVE_P256;
+    c->server.client_auth = true;
+    c->n_proxies = 1;
+    c->proxy_kind = UFT_PROXY_CLIENT;
+    c->proxy_link.delay_ns = 10 * MS;
+    c->files = files20;
+    c->n_files = sizeof files20 / sizeof files20[0];
+    ex->ok = 20;
+    ex->proxies = 1;
+}
+
+/* Two response proxies with 10 clients each; the first stops at 0.4 s, in
+ * the middle of the file, and everything to and from it is lost. Its
+ * clients still hear the server but can no longer answer it: the server
+ * must report them failed, they must never report success, and the run
+ * must end. */
+static void b_proxy_dies(struct sim_cfg *c, struct expect *ex)
+{
+    rproxy(c, ex, 10);
+    c->link.loss = 0.01;
+    c->files = one_file_5m;
+    c->proxy_down_ns = 400 * MS;
+    ex->ok = 10;
+    ex->failed = 10;
+}
+
 static const struct scenario scenarios[] = {
     {"restart", "5 clients resume a file they hold 70% of: only the rest is sent", b_restart},
     {"tfmcc_tcp", "TFMCC against a TCP-like flow on a 100 Mbit/s bottleneck", b_tfmcc_tcp},
@@ -349,6 +415,10 @@ static const struct scenario scenarios[] = {
     {"enc100", "encrypted closed group of 100 with client auth; one impostor is refused", b_enc100},
     {"enc_ccm", "encrypted, AES-128-CCM / SHA-384 / P-384, client auth, 10 clients, 20 files",
      b_enc_ccm},
+    {"rproxy100", "2 real response proxies, 50 clients behind each, 3% loss", b_rproxy100},
+    {"rproxy1000", "2 real response proxies, 500 clients behind each, 3% loss", b_rproxy1000},
+    {"cproxy_enc", "encrypted (AES-256-GCM), a real client proxy before 20 clients", b_cproxy_enc},
+    {"proxy_dies", "2 real response proxies of 10 clients; one stops mid-file", b_proxy_dies},
     {"loss1000", "1,000 clients, 600 ms RTT, 5% loss, 50 MB", b_loss1000},
     {"big10k", "10,000 clients, 2% loss, 5 MB", b_big10k},
 };
@@ -404,6 +474,16 @@ static int run_one(const struct scenario *sc, uint64_t seed, bool quiet)
         r.server_ok != ex.ok || r.server_failed != ex.failed || r.exit_code != ex.exit_code ||
         r.mismatches || (ex.max_data_ratio > 0 && ratio > ex.max_data_ratio))
         bad = 1;
+    if (cfg.n_proxies) {
+        if (r.dest_proxies != ex.proxies || r.dest_via_proxy != cfg.n_clients ||
+            r.server_rx_clients != 0)
+            bad = 1;
+        if (!quiet || bad)
+            printf("         server: %zu proxies, %zu clients behind them; fed %llu datagrams "
+                   "from proxies, %llu from clients\n",
+                   r.dest_proxies, r.dest_via_proxy, (unsigned long long)r.server_rx_proxies,
+                   (unsigned long long)r.server_rx_clients);
+    }
     if (cfg.tcp_flow) {
         double share = r.bn_tcp_bytes ? (double)r.bn_mcast_bytes / (double)r.bn_tcp_bytes : 0;
         printf("         bottleneck from %.1f s: multicast %.1f MB, TCP %.1f MB (ratio %.2f); "

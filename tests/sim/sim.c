@@ -65,7 +65,8 @@ enum ev_kind { EV_DELIVER, EV_TIMER, EV_MCAST, EV_TCP_ACK, EV_TCP_LOSS, EV_TCP_S
 
 struct event {
     uint64_t t, seq;
-    uint32_t node; /* 0 = server, i = client i */
+    uint32_t node; /* 0 = server, i = client i, then the proxies */
+    uint32_t src;  /* EV_DELIVER: the sending node */
     uint8_t kind;
     struct pkt *pkt;
     uint32_t *targets; /* EV_MCAST: the clients that get this packet now */
@@ -129,7 +130,9 @@ struct cfile {
 };
 
 struct node {
-    struct uft_client *client; /* NULL for the server */
+    struct uft_client *client; /* NULL for the server and the proxies */
+    struct uft_proxy *proxy;   /* a proxy's node */
+    uint32_t cseg;             /* a client behind client proxy k: k + 1 */
     struct sim_link link;
     bool ge_bad, joined, ended_ok, ended_bad, down;
     uint64_t busy_until; /* downlink serialization */
@@ -156,8 +159,9 @@ struct world {
     struct heap heap;
     uint64_t seq, now;
     struct uft_server *server;
-    struct node *nodes; /* [0] server, [1..n] clients */
-    size_t n_nodes;
+    struct node *nodes;  /* [0] server, [1..n] clients, then the proxies */
+    size_t n_nodes;      /* the server and the clients */
+    size_t n_all;        /* with the proxies */
     struct pkt *current; /* the packet being fed, for the payload cache */
     bool uniform;        /* every client link is plain delay + loss */
     /* the shared bottleneck and the TCP flow through it */
@@ -175,6 +179,11 @@ struct world {
     const struct uft_crypto_ops *crypto;
     void **keys;
     uint8_t *fps;
+    /* the real proxies: each client's server list entry and proxy entry */
+    struct uft_server_entry *sentries;
+    struct uft_proxy_entry *pentries;
+    uint32_t *proxy_ids;
+    uint8_t *proxy_fps;
 };
 
 static void trace(struct trace *t, uint64_t now, const struct pkt *p)
@@ -212,9 +221,10 @@ static void pkt_unref(struct pkt *p)
         free(p);
 }
 
-static void schedule(struct world *w, uint64_t t, uint32_t node, uint8_t kind, struct pkt *p)
+static void schedule_src(struct world *w, uint64_t t, uint32_t node, uint8_t kind, struct pkt *p,
+                         uint32_t src)
 {
-    struct event e = {t, w->seq++, node, kind, p, NULL, 0};
+    struct event e = {t, w->seq++, node, src, kind, p, NULL, 0};
     if (p)
         p->refs++;
     if (heap_push(&w->heap, e) != 0)
@@ -223,15 +233,26 @@ static void schedule(struct world *w, uint64_t t, uint32_t node, uint8_t kind, s
         w->res->max_queue = w->heap.n;
 }
 
+static void schedule(struct world *w, uint64_t t, uint32_t node, uint8_t kind, struct pkt *p)
+{
+    schedule_src(w, t, node, kind, p, 0);
+}
+
+/* The node is gone (its link's down_at_ns has passed). */
+static bool node_down(struct world *w, struct node *n)
+{
+    if (n->link.down_at_ns && w->now >= n->link.down_at_ns)
+        n->down = true;
+    return n->down;
+}
+
 /* Does this packet survive the client's link? Updates burst state. */
 static bool link_passes(struct world *w, struct node *n)
 {
     const struct sim_link *l = &n->link;
     double p = l->loss;
-    if (n->down || (l->down_at_ns && w->now >= l->down_at_ns)) {
-        n->down = true;
+    if (node_down(w, n))
         return false;
-    }
     if (l->ge_p > 0) {
         if (n->ge_bad ? rnd01(&w->rng) < l->ge_r : rnd01(&w->rng) < l->ge_p)
             n->ge_bad = !n->ge_bad;
@@ -241,7 +262,8 @@ static bool link_passes(struct world *w, struct node *n)
     return !(p > 0 && rnd01(&w->rng) < p);
 }
 
-static void send_down(struct world *w, uint32_t node, struct pkt *p)
+/* To node over its own link, from src. */
+static void send_down_src(struct world *w, uint32_t node, struct pkt *p, uint32_t src)
 {
     struct node *n = &w->nodes[node];
     const struct sim_link *l = &n->link;
@@ -260,18 +282,24 @@ static void send_down(struct world *w, uint32_t node, struct pkt *p)
     }
     for (k = 0; k < copies; k++) {
         uint64_t j = l->jitter_ns ? rnd(&w->rng) % l->jitter_ns : 0;
-        schedule(w, t + l->delay_ns + j, node, EV_DELIVER, p);
+        schedule_src(w, t + l->delay_ns + j, node, EV_DELIVER, p, src);
     }
 }
 
-static void send_up(struct world *w, uint32_t from, struct pkt *p)
+static void send_down(struct world *w, uint32_t node, struct pkt *p)
+{
+    send_down_src(w, node, p, 0);
+}
+
+/* From node over its own link to node to (the server or a proxy). */
+static void send_up(struct world *w, uint32_t from, struct pkt *p, uint32_t to)
 {
     struct node *n = &w->nodes[from];
     uint64_t j;
     if (!link_passes(w, n))
         return;
     j = n->link.jitter_ns ? rnd(&w->rng) % n->link.jitter_ns : 0;
-    schedule(w, w->now + n->link.delay_ns + j, 0, EV_DELIVER, p);
+    schedule_src(w, w->now + n->link.delay_ns + j, to, EV_DELIVER, p, from);
 }
 
 /* The shared bottleneck: a FIFO at bottleneck_bps with a queue limit.
@@ -359,7 +387,8 @@ static void send_mcast_uniform(struct world *w, struct pkt *p, bool public_addr)
     if (!t)
         abort();
     for (i = 1; i < w->n_nodes; i++)
-        if ((public_addr || w->nodes[i].joined) && link_passes(w, &w->nodes[i]))
+        if ((public_addr || w->nodes[i].joined) && !w->nodes[i].cseg &&
+            link_passes(w, &w->nodes[i]))
             t[n++] = (uint32_t)i;
     if (n == 0) {
         free(t);
@@ -442,6 +471,13 @@ static void srv_event(void *ctx, const struct uft_event *ev)
         n->server_files_ok++;
     else
         n->server_failed = true;
+}
+
+static void prx_event(void *ctx, const struct uft_event *ev)
+{
+    struct world *w = ctx;
+    if (ev->type == UFT_EV_LOG && (w->cfg->verbose > 1 || (w->cfg->verbose && ev->level <= 1)))
+        fprintf(stderr, "[%.3f] proxy: %s\n", (double)w->now / 1e9, ev->text);
 }
 
 /* ---------- callbacks: client storage ---------- */
@@ -591,11 +627,11 @@ static int make_keys(struct world *w, const struct sim_cfg *cfg)
     size_t i;
     int rc = 0;
     w->crypto = ops;
-    w->keys = calloc(w->n_nodes, sizeof *w->keys);
-    w->fps = calloc(w->n_nodes, 20);
+    w->keys = calloc(w->n_all, sizeof *w->keys);
+    w->fps = calloc(w->n_all, 20);
     if (!w->keys || !w->fps || cfg->impostor > cfg->n_clients)
         return -1;
-    for (i = 0; i < w->n_nodes && rc == 0; i++) {
+    for (i = 0; i < w->n_all && rc == 0; i++) {
         rc = ops->signkey_new_ec(curve, &w->keys[i]);
         if (rc == 0 && i > 0)
             rc = key_fp(ops, w->keys[i], w->fps + 20 * (i - 1));
@@ -610,7 +646,7 @@ static int make_keys(struct world *w, const struct sim_cfg *cfg)
 static void free_keys(struct world *w)
 {
     size_t i;
-    for (i = 0; w->keys && i < w->n_nodes; i++)
+    for (i = 0; w->keys && i < w->n_all; i++)
         if (w->keys[i])
             w->crypto->signkey_free(w->keys[i]);
     free(w->keys);
@@ -642,15 +678,20 @@ static void run_server(struct world *w)
         p->refs++; /* hold it while fanning out */
         if (tx.dst == UFT_DST_PEER) {
             uint32_t node = node_of(&tx.peer);
-            if (node >= 1 && node < w->n_nodes)
+            if (node >= 1 && node < w->n_all)
                 send_down(w, node, p);
-        } else if (w->uniform) {
-            send_mcast_uniform(w, p, tx.dst == UFT_DST_PUBLIC);
         } else {
             size_t i;
-            for (i = 1; i < w->n_nodes; i++)
-                if (tx.dst == UFT_DST_PUBLIC || w->nodes[i].joined)
-                    send_down(w, (uint32_t)i, p);
+            if (w->uniform) {
+                send_mcast_uniform(w, p, tx.dst == UFT_DST_PUBLIC);
+            } else {
+                for (i = 1; i < w->n_nodes; i++)
+                    if ((tx.dst == UFT_DST_PUBLIC || w->nodes[i].joined) && !w->nodes[i].cseg)
+                        send_down(w, (uint32_t)i, p);
+            }
+            /* the proxies hear both of the server's groups */
+            for (i = w->n_nodes; i < w->n_all; i++)
+                send_down(w, (uint32_t)i, p);
         }
         pkt_unref(p);
     }
@@ -667,11 +708,47 @@ static void run_client(struct world *w, uint32_t node)
         struct pkt *p = pkt_new(buf, (size_t)len);
         p->refs++;
         w->res->client_packets++;
-        if (tx.dst == UFT_DST_PEER && node_of(&tx.peer) == 0)
-            send_up(w, node, p);
+        if (tx.dst == UFT_DST_PEER && (node_of(&tx.peer) == 0 || (node_of(&tx.peer) >= w->n_nodes &&
+                                                                  node_of(&tx.peer) < w->n_all)))
+            send_up(w, node, p, node_of(&tx.peer));
         pkt_unref(p);
     }
     arm_timer(w, node, uft_client_deadline(n->client));
+}
+
+/* A real proxy's datagrams: to a peer (the server, a client), or its
+ * multicast to the clients it reaches: a client proxy's own segment, a
+ * response proxy's every client outside a segment. Nothing leaves a
+ * proxy that is down. */
+static void run_proxy(struct world *w, uint32_t node)
+{
+    static uint8_t buf[10000];
+    struct node *n = &w->nodes[node];
+    struct uft_tx tx;
+    ssize_t len;
+    uint32_t seg = (uint32_t)(node - w->n_nodes) + 1;
+    while ((len = uft_proxy_pull(n->proxy, w->now, buf, sizeof buf, &tx)) > 0) {
+        struct pkt *p;
+        size_t i;
+        if (node_down(w, n))
+            continue;
+        p = pkt_new(buf, (size_t)len);
+        p->refs++;
+        if (tx.dst == UFT_DST_PEER) {
+            uint32_t to = node_of(&tx.peer);
+            if (to == 0 || (to >= w->n_nodes && to < w->n_all))
+                send_up(w, node, p, to);
+            else if (to < w->n_nodes)
+                send_down_src(w, to, p, node);
+        } else if (tx.dst == UFT_DST_GROUP) {
+            bool client_kind = w->cfg->proxy_kind == UFT_PROXY_CLIENT;
+            for (i = 1; i < w->n_nodes; i++)
+                if (client_kind ? w->nodes[i].cseg == seg : !w->nodes[i].cseg)
+                    send_down_src(w, (uint32_t)i, p, node);
+        }
+        pkt_unref(p);
+    }
+    arm_timer(w, node, uft_proxy_deadline(n->proxy));
 }
 
 static void handle_mcast(struct world *w, struct event *e)
@@ -759,12 +836,17 @@ static void handle(struct world *w, struct event *e)
             return; /* superseded by an earlier timer */
         n->sched = UINT64_MAX;
     } else {
-        struct uft_peer from = peer_of(0); /* clients hear from the server */
+        struct uft_peer from = peer_of(e->src);
         w->current = e->pkt;
-        if (e->node == 0) {
+        if (e->node >= w->n_nodes) {
+            if (!node_down(w, n))
+                uft_proxy_feed(n->proxy, w->now, e->pkt->data, e->pkt->len, &from);
+        } else if (e->node == 0) {
             struct pkt *relayed, *fed;
-            /* the sender's node number travels in the packet's src_id */
-            from = peer_of(uft_get_u32(e->pkt->data + 4));
+            if (e->src >= w->n_nodes)
+                w->res->server_rx_proxies++;
+            else
+                w->res->server_rx_clients++;
             relayed = via_proxy(w, e->pkt, node_of(&from));
             fed = relayed ? relayed : e->pkt;
             if (node_of(&from) <= 3)
@@ -782,6 +864,8 @@ static void handle(struct world *w, struct event *e)
     }
     if (e->node == 0)
         run_server(w);
+    else if (e->node >= w->n_nodes)
+        run_proxy(w, e->node);
     else
         run_client(w, e->node);
 }
@@ -807,18 +891,38 @@ static int setup(struct world *w, const struct sim_cfg *cfg, struct ccb **cbs, u
     struct uft_server_cfg scfg = cfg->server;
     size_t i;
     w->n_nodes = cfg->n_clients + 1;
+    w->n_all = w->n_nodes + cfg->n_proxies;
     /* only encrypted runs pay for keys */
     if (cfg->server.keytype && make_keys(w, cfg) != 0)
         return -1;
     sops.crypto = w->crypto;
     w->uniform = !cfg->links && !cfg->link.rate_bps && !cfg->link.jitter_ns && cfg->link.dup == 0 &&
                  !cfg->link.down_at_ns;
-    w->nodes = calloc(w->n_nodes, sizeof *w->nodes);
+    w->nodes = calloc(w->n_all, sizeof *w->nodes);
+    w->sentries = calloc(w->n_nodes, sizeof *w->sentries);
+    w->pentries = calloc(w->n_nodes, sizeof *w->pentries);
+    w->proxy_ids = calloc(cfg->n_proxies + 1, sizeof *w->proxy_ids);
     *cbs = calloc(w->n_nodes, sizeof **cbs);
     *ids = calloc(cfg->n_clients + 1, sizeof **ids);
     *files = calloc(cfg->n_files + 1, sizeof **files);
-    if (!w->nodes || !*cbs || !*ids || !*files)
+    if (!w->nodes || !w->sentries || !w->pentries || !w->proxy_ids || !*cbs || !*ids || !*files)
         return -1;
+    for (i = w->n_nodes; i < w->n_all; i++) {
+        struct node *n = &w->nodes[i];
+        struct uft_proxy_cfg pcfg;
+        struct uft_proxy_ops pops = {w, prx_event, w->crypto};
+        memset(&pcfg, 0, sizeof pcfg);
+        pcfg.kind = cfg->proxy_kind;
+        pcfg.proxy_id = (uint32_t)i;
+        pcfg.signkey = w->keys ? w->keys[i] : NULL;
+        n->sched = UINT64_MAX;
+        n->link = cfg->proxy_link;
+        if (i == w->n_nodes && cfg->proxy_down_ns)
+            n->link.down_at_ns = cfg->proxy_down_ns;
+        w->proxy_ids[i - w->n_nodes] = (uint32_t)i;
+        if (uft_proxy_create(&pcfg, &pops, 0, &n->proxy) != 0)
+            return -1;
+    }
     for (i = 0; i < cfg->n_files; i++) {
         (*files)[i].name = cfg->files[i].name;
         (*files)[i].ftype = cfg->files[i].ftype;
@@ -845,6 +949,23 @@ static int setup(struct world *w, const struct sim_cfg *cfg, struct ccb **cbs, u
                                           cl_write,   cl_end,   cfg->preload > 0 ? cl_have : NULL,
                                           w->crypto};
             ccfg.signkey = w->keys ? w->keys[i] : NULL;
+            if (cfg->n_proxies) {
+                size_t k = (i - 1) * cfg->n_proxies / cfg->n_clients;
+                uint32_t pid = (uint32_t)(w->n_nodes + k);
+                w->sentries[i].server_id = 0x7f000000u;
+                w->sentries[i].proxy_id = pid;
+                w->pentries[i].proxy_id = pid;
+                if (w->keys) {
+                    w->pentries[i].has_fp = true;
+                    memcpy(w->pentries[i].fp, w->fps + 20 * (pid - 1), 20);
+                }
+                ccfg.servers = &w->sentries[i];
+                ccfg.n_servers = 1;
+                ccfg.proxies = &w->pentries[i];
+                ccfg.n_proxies = 1;
+                if (cfg->proxy_kind == UFT_PROXY_CLIENT)
+                    n->cseg = (uint32_t)k + 1;
+            }
             if (!n->files || uft_client_create(&ccfg, &cops, &n->client) != 0)
                 return -1;
         }
@@ -857,6 +978,12 @@ static int setup(struct world *w, const struct sim_cfg *cfg, struct ccb **cbs, u
         if (cfg->proxy_id) {
             scfg.proxies = &cfg->proxy_id;
             scfg.n_proxies = 1;
+        }
+        if (cfg->n_proxies) {
+            scfg.proxies = w->proxy_ids;
+            scfg.n_proxies = cfg->n_proxies;
+            if (cfg->server.client_auth)
+                scfg.proxy_fps = w->fps + 20 * (w->n_nodes - 1);
         }
     }
     scfg.server_id = 0x7f000000u; /* not a client node number */
@@ -889,6 +1016,15 @@ static void judge(struct world *w, const struct sim_cfg *cfg, struct sim_result 
             res->server_failed++;
         else if (n->server_files_ok == cfg->n_files)
             res->server_ok++;
+    }
+    {
+        struct uft_server_dest d;
+        for (i = 0; uft_server_dest(w->server, i, &d); i++) {
+            if (d.is_proxy)
+                res->dest_proxies++;
+            else if (d.proxy_id)
+                res->dest_via_proxy++;
+        }
     }
     uft_server_stats(w->server, &st);
     res->data_packets = st.data_packets;
@@ -965,10 +1101,14 @@ out:
         fclose(w.tr_client.f);
     if (w.tr_server.f)
         fclose(w.tr_server.f);
-    for (i = 0; w.nodes && i < w.n_nodes; i++) {
+    for (i = 0; w.nodes && i < w.n_all; i++) {
         uft_client_free(w.nodes[i].client);
+        uft_proxy_free(w.nodes[i].proxy);
         free(w.nodes[i].files);
     }
+    free(w.sentries);
+    free(w.pentries);
+    free(w.proxy_ids);
     uft_server_free(w.server);
     free_keys(&w); /* after the sessions that borrow them */
     free(w.nodes);

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/proxy.h"
 #include "core/server.h"
 
 struct sim_link {
@@ -77,6 +78,22 @@ struct sim_cfg {
      * packet length depends on those bytes. */
     uint8_t sign_curve;
     uint32_t impostor;
+    /* Real proxies (src/core/proxy.h), n_proxies of kind proxy_kind, each
+     * a node of its own behind proxy_link from the server; their IDs are
+     * their node numbers (n_clients + 1 + k). The clients are split
+     * among them in equal runs (client i to proxy (i - 1) * n_proxies /
+     * n_clients) and list the server with their proxy's ID (and, in
+     * encrypted runs, the proxy's key fingerprint). Response proxies:
+     * the server's multicast reaches every client directly and a
+     * proxy's own multicast (PROXY_KEY) reaches every client. Client
+     * proxies: a proxy's clients are a segment of their own that hears
+     * only that proxy's multicast. A closed group lists the proxies as
+     * -j does. proxy_down_ns: proxy 0 stops at that time (0 = never):
+     * everything to and from it is lost. */
+    size_t n_proxies;
+    enum uft_proxy_kind proxy_kind;
+    struct sim_link proxy_link;
+    uint64_t proxy_down_ns;
 };
 
 struct sim_result {
@@ -100,6 +117,10 @@ struct sim_result {
     /* multicast bytes through the bottleneck per 100 ms, for rate plots */
     uint64_t bn_rate_trace[1024];
     size_t bn_trace_n;
+    /* real proxies: datagrams the server was fed, by kind of sender, and
+     * what uft_server_dest() lists: proxies, and clients behind one */
+    uint64_t server_rx_clients, server_rx_proxies;
+    size_t dest_proxies, dest_via_proxy;
 };
 
 /* Run one simulation. Returns 0, or -1 on a setup error. */
