@@ -365,6 +365,28 @@ static void lose_remaining(struct uft_server *s, uint8_t from_state, uft_ts now,
     }
 }
 
+/* -q: any receiver lost, mute or aborted ends the session for all
+ * (UFTP's quit-on-error); code is the exit status. */
+static void quit_all(struct uft_server *s, int code)
+{
+    size_t i;
+    uft_srv_log(s, 0, "Aborting all clients");
+    uft_srv_queue_abort(s, 0, NULL, "A client dropped out, aborting all");
+    for (i = 0; i < s->n_dests; i++)
+        if (!uft_srv_failed(&s->dests[i]))
+            s->dests[i].state = D_ABORT;
+    finish(s, code);
+}
+
+static bool any_client_failed(const struct uft_server *s)
+{
+    size_t i;
+    for (i = 0; i < s->n_dests; i++)
+        if (!s->dests[i].is_proxy && uft_srv_failed(&s->dests[i]))
+            return true;
+    return false;
+}
+
 void uft_srv_lose_active(struct uft_server *s, uft_ts now, const char *why)
 {
     lose_remaining(s, D_ACTIVE, now, why);
@@ -400,6 +422,10 @@ static void end_announce(struct uft_server *s, uft_ts now)
     if (!any_state(s, D_ACTIVE, D_ACTIVE)) {
         uft_srv_log(s, 0, "Announce timed out: no client registered");
         finish(s, UFT_EXIT_NO_REGISTER);
+        return;
+    }
+    if (s->cfg.quit_on_error && any_client_failed(s)) {
+        quit_all(s, UFT_EXIT_NO_REGISTER);
         return;
     }
     s->file_idx = (size_t)-1;
@@ -469,6 +495,10 @@ static void end_fileinfo(struct uft_server *s, uft_ts now)
         finish(s, UFT_EXIT_NO_FILEINFO);
         return;
     }
+    if (s->cfg.quit_on_error && any_client_failed(s)) {
+        quit_all(s, UFT_EXIT_NO_FILEINFO);
+        return;
+    }
     if (any_state(s, D_ACTIVE, D_ACTIVE_NAK))
         start_data(s, now);
     else
@@ -487,10 +517,35 @@ static uft_ts file_max_time(const struct uft_server *s, const struct uft_server_
     return secs >= 1.8e10 ? 0 : (uft_ts)secs * 1000000000u;
 }
 
+/* The end of an offered file, as UFTP judges it: with -q every receiver
+ * must have finished it; without, at least one. Otherwise the session
+ * ends here with exit 9 and no completion phase. True when it ended. */
+static bool file_failed(struct uft_server *s)
+{
+    size_t i;
+    bool one = false;
+    if (!s->file_offered)
+        return false;
+    s->file_offered = false;
+    if (s->cfg.quit_on_error && any_client_failed(s)) {
+        quit_all(s, UFT_EXIT_DROPPED);
+        return true;
+    }
+    for (i = 0; i < s->n_dests && !one; i++)
+        one = !s->dests[i].is_proxy && s->dests[i].state == D_DONE;
+    if (one)
+        return false;
+    uft_srv_log(s, 0, "Every client dropped out of file %u", s->file_id);
+    finish(s, UFT_EXIT_DROPPED);
+    return true;
+}
+
 static void start_file(struct uft_server *s, uft_ts now)
 {
     const struct uft_server_file *f;
     size_t i;
+    if (file_failed(s))
+        return;
     s->file_idx++;
     if (s->file_idx >= s->n_files) {
         start_completion(s, now);
@@ -518,6 +573,7 @@ static void start_file(struct uft_server *s, uft_ts now)
     s->late_wait = false;
     s->round_at = now;
     s->file_start = now;
+    s->file_offered = true;
     s->max_time = file_max_time(s, f);
     {
         struct uft_event ev = {.type = UFT_EV_FILE_START, .file_id = s->file_id};
@@ -853,7 +909,6 @@ static void on_status(struct uft_server *s, struct dest *d, const struct uft_msg
 
 void uft_srv_aborted(struct uft_server *s, struct dest *d, const char *text, uft_ts now)
 {
-    size_t i;
     if (d->state == D_ABORT || d->state == D_LOST)
         return;
     uft_srv_log(s, 1, "Transfer aborted by %s 0x%08X: %s", kind_of(d), d->id, text);
@@ -863,13 +918,8 @@ void uft_srv_aborted(struct uft_server *s, struct dest *d, const char *text, uft
         d->state = D_ABORT;
         uft_srv_client_event(s, UFT_EV_CLIENT_ABORT, d, UFT_RESULT_ABORTED, text, now);
     }
-    if (!s->cfg.quit_on_error)
-        return;
-    uft_srv_queue_abort(s, 0, NULL, "A client dropped out, aborting all");
-    for (i = 0; i < s->n_dests; i++)
-        if (!uft_srv_failed(&s->dests[i]))
-            s->dests[i].state = D_ABORT;
-    finish(s, UFT_EXIT_DROPPED);
+    if (s->cfg.quit_on_error)
+        quit_all(s, UFT_EXIT_DROPPED);
 }
 
 void uft_server_interrupt(struct uft_server *s, uft_ts now)

@@ -10,6 +10,11 @@
 #   delete:   @DELETE:path removes a file on the receivers
 #   freespace: @FREESPACE gets a FREESPACE line with the receiver's bytes
 #   links:    a symlink goes as a link, with -l as the file it points to
+#   quit:     -q with a closed-group member that never answers: everyone is
+#             aborted and uftp exits 7, as UFTP does
+#   passes:   -a 1 on a receiver losing 30%: it is aborted after one pass
+#             ("aborted" in the status file), and with no receiver left uftp
+#             exits 9
 # usage: fileset.sh BUILD_APP_DIR
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -98,5 +103,16 @@ rm -f "$R/link.bin"
 send follow -l link.bin
 [ ! -L "$R/link.bin" ] && cmp -s "$S/tree/keep/k.bin" "$R/link.bin" && echo "PASS follow" ||
     bad "follow: exit $rc"
+# ---- -q and -a: the server's exit codes ----
+rm -rf "${R:?}"/*
+head -c 3000000 /dev/urandom >"$S/big.bin"
+send quit -q -H 0x0a00000b,0x0a00000c big.bin
+[ "$rc" -eq 7 ] && [ ! -e "$R/big.bin" ] && grep -q "A client dropped out" "$W/quit.c.log" &&
+    echo "PASS quit" || bad "quit: exit $rc (want 7); $(tail -2 "$W/quit.s.log")"
+net_loss c1 30
+send passes -a 1 big.bin
+[ "$rc" -eq 9 ] && [ ! -e "$R/big.bin" ] && line passes big.bin aborted &&
+    echo "PASS max_passes" || bad "max_passes: exit $rc (want 9); $(cat "$W/passes.st")"
+ip netns exec "$(net_ns c1)" nft flush ruleset
 check_no_temp "$R" || bad "a temporary file was left"
 exit $fail
