@@ -160,8 +160,28 @@ static void session_started(struct uft_client *c, struct csession *s)
 /* Whether a new session's ANNOUNCE is answered, and in which free slot:
  * NULL (with an ABORT queued when the server list refuses it) when not.
  * *srv is the server's -S entry, if any. */
+/* A server the list refuses: UFTP answers each ANNOUNCE with an ABORT,
+ * but anyone can send ANNOUNCEs from a forged source, so the answer (and
+ * its log line) is given at most once a second; the rest are counted. */
+static void refuse_unlisted(struct uft_client *c, const struct uft_msg *m,
+                            const struct uft_peer *from, uft_ts now)
+{
+    c->st.rx_dropped++;
+    if (now < c->refuse_quiet_until) {
+        c->refused_quietly++;
+        return;
+    }
+    uft_cl_log(c, NULL, 1, "Rejecting ANNOUNCE from %08X: server not in server list%s",
+               m->hdr.src_id, c->refused_quietly ? " (and others not answered)" : "");
+    c->refused_quietly = 0;
+    c->refuse_quiet_until = now + UFT_SEC;
+    queue_abort(c, m->hdr.version, m->hdr.group_id, m->hdr.group_inst, from,
+                "Server not in server list");
+}
+
 static struct csession *admit(struct uft_client *c, const struct uft_msg *m,
-                              const struct uft_peer *from, const struct uft_server_entry **srv)
+                              const struct uft_peer *from, const struct uft_server_entry **srv,
+                              uft_ts now)
 {
     const struct uft_announce *a = &m->u.announce;
     unsigned i;
@@ -171,10 +191,7 @@ static struct csession *admit(struct uft_client *c, const struct uft_msg *m,
     if (c->cfg.encrypted_only && !a->has_enc)
         return NULL;
     if (c->cfg.n_servers && !(*srv = find_server(c, m->hdr.src_id))) {
-        uft_cl_log(c, NULL, 1, "Rejecting ANNOUNCE from %08X: server not in server list",
-                   m->hdr.src_id);
-        queue_abort(c, m->hdr.version, m->hdr.group_id, m->hdr.group_inst, from,
-                    "Server not in server list");
+        refuse_unlisted(c, m, from, now);
         return NULL;
     }
     for (i = 0; i < c->cfg.max_sessions && c->sess[i].phase != C_FREE; i++)
@@ -198,7 +215,7 @@ static void on_announce(struct uft_client *c, const struct uft_msg *m, const uin
         s->last_rx = now;
         return;
     }
-    if (!uft_cproxy_v4_ready(c, m, now) || !(s = admit(c, m, from, &srv)))
+    if (!uft_cproxy_v4_ready(c, m, now) || !(s = admit(c, m, from, &srv, now)))
         return;
     s->version = m->hdr.version;
     s->group_id = m->hdr.group_id;

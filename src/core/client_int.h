@@ -125,6 +125,9 @@ struct uft_client {
     /* the UFTP 4 response proxy (client_proxy.c) */
     struct v4_proxy_keys v4p;
     uft_ts keyreq_next, keyreq_last;
+    /* -S refusals: answered at most once a second (refuse_unlisted) */
+    uft_ts refuse_quiet_until;
+    uint64_t refused_quietly;
 };
 
 /* Shared helpers of client.c. */
