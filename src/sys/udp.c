@@ -208,8 +208,13 @@ int uft_udp_open(const struct uft_udp_opts *o)
         setopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT);
     }
     if (o->sockbuf) {
-        setopt(fd, SOL_SOCKET, SO_SNDBUF, o->sockbuf);
-        setopt(fd, SOL_SOCKET, SO_RCVBUF, o->sockbuf);
+        /* the kernel caps SO_*BUF at net.core.[rw]mem_max (about 208 KB by
+         * default), below UFTP's own default; as root the *BUFFORCE forms
+         * give the size asked for */
+        if (setopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, o->sockbuf) != 0)
+            setopt(fd, SOL_SOCKET, SO_SNDBUF, o->sockbuf);
+        if (setopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, o->sockbuf) != 0)
+            setopt(fd, SOL_SOCKET, SO_RCVBUF, o->sockbuf);
     }
     if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
         saved = errno;
