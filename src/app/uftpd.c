@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/daemon.h"
 #include "app/hostlist.h"
 #include "app/jsonev.h"
 #include "app/keys.h"
@@ -801,35 +802,6 @@ static int run(struct daemon *d)
     return rc;
 }
 
-static int daemonize(struct daemon *d)
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        return 5;
-    if (pid > 0)
-        _exit(0);
-    setsid();
-    if (chdir("/") != 0)
-        return 5;
-    if (d->o.pidfile) {
-        FILE *p = fopen(d->o.pidfile, "w");
-        if (!p) {
-            uft_log_printf(&d->log, 0, "cannot write pid file %s: %s", d->o.pidfile,
-                           strerror(errno));
-            return 1;
-        }
-        fprintf(p, "%d\n", (int)getpid());
-        fclose(p);
-    }
-    if (!freopen("/dev/null", "r", stdin) || !freopen("/dev/null", "w", stdout))
-        return 5;
-    /* stderr follows the log file, across roll-overs (-g/-n) too */
-    uft_log_set_roll(&d->log, d->o.logfile,
-                     d->o.log_max_mb > 0 ? (uint64_t)d->o.log_max_mb * 1000000u : 0,
-                     (int)d->o.log_count, true);
-    return 0;
-}
-
 /* Signals, and the priority (-N), once the process is the daemon. */
 static void settle(struct daemon *d)
 {
@@ -967,7 +939,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "uftpd: out of memory\n");
         return 5;
     }
-    if (!d.o.foreground && (rc = daemonize(&d)) != 0)
+    if (!d.o.foreground &&
+        (rc = app_daemonize(&d.log, d.o.pidfile, d.o.logfile, d.o.log_max_mb, d.o.log_count)) != 0)
         return rc;
     settle(&d);
     uft_log_printf(&d.log, 2, "ufcast uftpd listening on port %u as client 0x%08X", d.port,

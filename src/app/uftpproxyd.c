@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "app/daemon.h"
 #include "app/filelist.h"
 #include "app/hostlist.h"
 #include "app/keys.h"
@@ -349,34 +350,6 @@ static int run(struct proxyd *d)
     return rc;
 }
 
-static int daemonize(struct proxyd *d)
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        return 5;
-    if (pid > 0)
-        _exit(0);
-    setsid();
-    if (chdir("/") != 0)
-        return 5;
-    if (d->o.pidfile) {
-        FILE *p = fopen(d->o.pidfile, "w");
-        if (!p) {
-            uft_log_printf(&d->log, 0, "cannot write pid file %s: %s", d->o.pidfile,
-                           strerror(errno));
-            return 1;
-        }
-        fprintf(p, "%d\n", (int)getpid());
-        fclose(p);
-    }
-    if (!freopen("/dev/null", "r", stdin) || !freopen("/dev/null", "w", stdout))
-        return 5;
-    uft_log_set_roll(&d->log, d->o.logfile,
-                     d->o.log_max_mb > 0 ? (uint64_t)d->o.log_max_mb * 1000000u : 0,
-                     (int)d->o.log_count, true);
-    return 0;
-}
-
 static int start(struct proxyd *d, struct uft_signkey **key)
 {
     struct uft_proxy_cfg cfg;
@@ -443,7 +416,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "uftpproxyd: -L %s: %s\n", d.o.logfile, strerror(errno));
         return 4;
     }
-    if ((rc = start(&d, &key)) == 0 && (d.o.foreground || (rc = daemonize(&d)) == 0)) {
+    if ((rc = start(&d, &key)) == 0 &&
+        (d.o.foreground || (rc = app_daemonize(&d.log, d.o.pidfile, d.o.logfile, d.o.log_max_mb,
+                                               d.o.log_count)) == 0)) {
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
         signal(SIGPIPE, SIG_IGN);
