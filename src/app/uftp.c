@@ -493,8 +493,11 @@ static int setup_net(struct sender *s, struct uft_server_cfg *cfg, char *err, si
             memcpy(cfg->priv_addr, &((struct sockaddr_in *)&s->priv.ss)->sin_addr, 4);
         }
     }
-    if (!s->o.uid) {
+    if (!s->o.uid)
         s->o.uid = if_ipv4 ? ntohl(if_ipv4) : uft_udp_default_id();
+    if (!s->o.uid) {
+        snprintf(err, errlen, "no interface address to take an ID from: give one with -U");
+        return 1;
     }
     uft_log_printf(&s->log, 2, "Using private multicast address %s",
                    uft_udp_format(&s->priv, priv, sizeof priv));

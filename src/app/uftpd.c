@@ -923,6 +923,10 @@ int main(int argc, char **argv)
         uft_log_printf(&d.log, 2, "Loaded signing key: %s", desc);
     cfg.signkey = signkey;
     cfg.client_id = d.o.uid ? d.o.uid : uft_udp_default_id();
+    if (!cfg.client_id) {
+        fprintf(stderr, "uftpd: no interface address to take an ID from: give one with -U\n");
+        return 1;
+    }
     cfg.encrypted_only = d.o.encrypted_only;
     cfg.servers = d.entries;
     cfg.n_servers = d.n_servers;

@@ -379,6 +379,10 @@ static int start(struct proxyd *d, struct uft_signkey **key)
         uft_log_printf(&d->log, 2, "Loaded signing key: %s", desc);
     cfg.signkey = *key;
     cfg.proxy_id = d->o.uid ? d->o.uid : uft_udp_default_id();
+    if (!cfg.proxy_id) {
+        fprintf(stderr, "uftpproxyd: no interface address to take an ID from: give one with -U\n");
+        return 1;
+    }
     memset(&ops, 0, sizeof ops);
     ops.ctx = d;
     ops.event = on_event;
