@@ -171,3 +171,15 @@ void opt_usage(FILE *f, const char *prog, const char *synopsis, const struct opt
 {
     opt_usage_names(f, prog, synopsis, table, n, NULL, 0);
 }
+
+int opt_parse_uid(const struct opt *o, const char *val, void *opts, char *err, size_t errlen)
+{
+    char *end;
+    unsigned long id = strtoul(val, &end, 16);
+    if (!*val || *end || id == 0 || id >= 0xffffffffUL || strlen(val) > 10) {
+        snprintf(err, errlen, "expected a non-zero ID of up to 8 hex digits, e.g. 0x0a000002");
+        return -1;
+    }
+    OPT_FIELD(uint32_t, o, opts) = (uint32_t)id;
+    return 0;
+}

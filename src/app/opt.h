@@ -79,4 +79,8 @@ void opt_usage_names(FILE *f, const char *prog, const char *synopsis, const stru
 /* Parse an integer (decimal or 0x hex) within [min, max]. */
 int opt_long(const char *s, long min, long max, long *out);
 
+/* An opt_parse_fn for -U: a non-zero ID of up to 8 hex digits (0x
+ * optional) into a uint32_t field. */
+int opt_parse_uid(const struct opt *o, const char *val, void *opts, char *err, size_t errlen);
+
 #endif

@@ -136,19 +136,6 @@ static int parse_keygen(const struct opt *o, const char *v, void *opts, char *er
     return -1;
 }
 
-static int parse_uid(const struct opt *o, const char *v, void *opts, char *err, size_t n)
-{
-    char *end;
-    unsigned long id;
-    id = strtoul(v, &end, 16);
-    if (!*v || *end || id == 0 || id >= 0xffffffffUL || strlen(v) > 10) {
-        snprintf(err, n, "expected a non-zero ID of up to 8 hex digits, e.g. 0x0a000001");
-        return -1;
-    }
-    OPT_FIELD(uint32_t, o, opts) = (uint32_t)id;
-    return 0;
-}
-
 /* -C none | tfmcc[:min=K][:init=K][:max=K] | tfmcc:K (old form: max) */
 static int parse_cc(const struct opt *o, const char *v, void *opts, char *err, size_t n)
 {
@@ -257,7 +244,7 @@ static const struct opt table[] = {
     {'q', NULL, OPT_FLAG, OFF(quit_on_error), 0, 0, NULL, "quit if any client drops out"},
     {'f', NULL, OPT_FLAG, OFF(save_restart), 0, 0, NULL, "write a restart file on failure"},
     {'y', NULL, OPT_FLAG, OFF(machine_keystore), 0, 0, NULL, "Windows key store (ignored)"},
-    {'U', "UID", OPT_CUSTOM, OFF(uid), 0, 0, parse_uid, "server ID, hex"},
+    {'U', "UID", OPT_CUSTOM, OFF(uid), 0, 0, opt_parse_uid, "server ID, hex"},
     {'a', "max_passes", OPT_LONG, OFF(max_passes), 1, 65535, NULL,
      "passes before unfinished clients are dropped"},
     {'x', "level", OPT_LONG, OFF(log_level), 0, 5, NULL, "log level 0..5 (default 2)"},

@@ -23,18 +23,6 @@ static int parse_keygen(const struct opt *o, const char *v, void *opts, char *er
     return -1;
 }
 
-static int parse_uid(const struct opt *o, const char *v, void *opts, char *err, size_t n)
-{
-    char *end;
-    unsigned long id = strtoul(v, &end, 16);
-    if (!*v || *end || id == 0 || id >= 0xffffffffUL || strlen(v) > 10) {
-        snprintf(err, n, "expected a non-zero ID of up to 8 hex digits, e.g. 0x0a000002");
-        return -1;
-    }
-    OPT_FIELD(uint32_t, o, opts) = (uint32_t)id;
-    return 0;
-}
-
 /* Codes of the long-only options (opt.h). */
 enum { L_JSON = OPT_CODE_FIRST, L_NO_PROGRESS };
 
@@ -67,7 +55,7 @@ static const struct opt table[] = {
      "UDP receive buffer (default 262144)"},
     {'Q', "dscp", OPT_LONG, OFF(dscp), 0, 63, NULL, "DSCP of sent packets"},
     {'E', NULL, OPT_FLAG, OFF(encrypted_only), 0, 0, NULL, "accept encrypted sessions only"},
-    {'U', "UID", OPT_CUSTOM, OFF(uid), 0, 0, parse_uid, "client ID, hex"},
+    {'U', "UID", OPT_CUSTOM, OFF(uid), 0, 0, opt_parse_uid, "client ID, hex"},
     {'o', NULL, OPT_FLAG, OFF(ssm), 0, 0, NULL, "source-specific multicast (needs -S)"},
     {'S', "server_list", OPT_STR, OFF(server_list), 0, 0, NULL, "accepted servers"},
     {'R', "proxy_list", OPT_STR, OFF(proxy_list), 0, 0, NULL, "known proxies"},

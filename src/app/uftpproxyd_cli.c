@@ -28,18 +28,6 @@ static int parse_keygen(const struct opt *o, const char *v, void *opts, char *er
     return 0;
 }
 
-static int parse_uid(const struct opt *o, const char *v, void *opts, char *err, size_t n)
-{
-    char *end;
-    unsigned long id = strtoul(v, &end, 16);
-    if (!*v || *end || id == 0 || id >= 0xffffffffUL || strlen(v) > 10) {
-        snprintf(err, n, "expected a non-zero ID of up to 8 hex digits, e.g. 0x0a000002");
-        return -1;
-    }
-    OPT_FIELD(uint32_t, o, opts) = (uint32_t)id;
-    return 0;
-}
-
 static const struct opt table[] = {
     {'s', "dest|fp=fingerprint", OPT_STR, OFF(server_dest), 0, 0, NULL,
      "server proxy: forward to dest, or to whoever signs heartbeats with this key"},
@@ -52,7 +40,7 @@ static const struct opt table[] = {
     {'N', "priority", OPT_LONG, OFF(nice), -20, 19, NULL, "process priority (nice)"},
     {'O', "interface", OPT_STR, OFF(out_iface), 0, 0, NULL,
      "client proxy: interface to multicast from"},
-    {'U', "UID", OPT_CUSTOM, OFF(uid), 0, 0, parse_uid, "proxy ID, hex"},
+    {'U', "UID", OPT_CUSTOM, OFF(uid), 0, 0, opt_parse_uid, "proxy ID, hex"},
     {'q', "dest_port", OPT_LONG, OFF(dest_port), 1, 65535, NULL,
      "port of the downstream proxy or clients (default 1044)"},
     {'m', NULL, OPT_FLAG, OFF(machine_keystore), 0, 0, NULL, "Windows key store (ignored)"},
