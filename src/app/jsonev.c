@@ -17,9 +17,11 @@
 #include "core/session.h"
 
 struct jsonev {
-    FILE *f;
+    FILE *f; /* NULL: lines go only to the sink */
     bool owned;
     int error; /* errno of the first failed write */
+    jsonev_sink_fn sink;
+    void *sink_ctx;
 };
 
 struct jsonev *jsonev_new(FILE *f)
@@ -52,15 +54,21 @@ struct jsonev *jsonev_open(const char *path)
     return j;
 }
 
+void jsonev_set_sink(struct jsonev *j, jsonev_sink_fn fn, void *ctx)
+{
+    j->sink = fn;
+    j->sink_ctx = ctx;
+}
+
 int jsonev_close(struct jsonev *j)
 {
     int rc;
     if (!j)
         return 0;
     rc = j->error ? -1 : 0;
-    if (j->owned && fclose(j->f) != 0)
+    if (j->f && j->owned && fclose(j->f) != 0)
         rc = -1;
-    else if (!j->owned && fflush(j->f) != 0)
+    else if (j->f && !j->owned && fflush(j->f) != 0)
         rc = -1;
     free(j);
     return rc;
@@ -217,12 +225,18 @@ static json_t *begin(const char *event, uint32_t group_id)
 }
 
 /* Write obj as one line and free it. A failed write is remembered and
- * ends the output: a half line must not be followed by more. */
+ * ends the output: a half line must not be followed by more. The sink
+ * gets the same line as text, so it sees exactly what the file does. */
 static void emit(struct jsonev *j, json_t *obj)
 {
+    char *line;
     if (!obj)
         return;
-    if (!j->error) {
+    if (j->sink && (line = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(12))) != NULL) {
+        j->sink(j->sink_ctx, line);
+        free(line);
+    }
+    if (j->f && !j->error) {
         errno = 0;
         if (json_dumpf(obj, j->f, JSON_COMPACT | JSON_REAL_PRECISION(12)) != 0 ||
             fputc('\n', j->f) == EOF || fflush(j->f) != 0)

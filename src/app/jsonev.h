@@ -32,8 +32,15 @@ struct jsonev;
  * set when the file cannot be opened (or ENOMEM). */
 struct jsonev *jsonev_open(const char *path);
 
-/* Write to f, which stays the caller's (not closed). NULL: ENOMEM. */
+/* Write to f, which stays the caller's (not closed); f NULL: write
+ * nowhere but to a sink (jsonev_set_sink). NULL: ENOMEM. */
 struct jsonev *jsonev_new(FILE *f);
+
+/* Also hand each line (without its newline, valid only during the call)
+ * to fn(ctx, line): the library API's event callback. jsonev_new(NULL)
+ * makes a writer with only a sink. */
+typedef void (*jsonev_sink_fn)(void *ctx, const char *line);
+void jsonev_set_sink(struct jsonev *j, jsonev_sink_fn fn, void *ctx);
 
 /* Close the output (unless borrowed) and free j. 0, or -1 when any line
  * could not be written (disk full, a closed pipe). NULL is ignored. */

@@ -4,6 +4,9 @@
  * log lines and status file, and exits with UFTP's exit codes. ufcast
  * adds JSON status lines (--json) and, on a terminal, live progress; both
  * follow the session's events, the progress lines also its counters.
+ *
+ * The body is uftp_run() (apprun.h): uftp_main.c's main() and the library
+ * API (src/lib/ufcast.c) both call it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +17,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "app/apprun.h"
 #include "app/filelist.h"
 #include "app/hostlist.h"
 #include "app/jsonev.h"
@@ -73,6 +77,7 @@ struct sender {
     uint32_t n_registered, n_file_done;
     uint32_t *failed_ids; /* clients reported failed, sorted: each is reported once */
     size_t n_failed, cap_failed;
+    const struct app_hooks *hooks; /* NULL: the program (main) */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -601,7 +606,8 @@ static int run(struct sender *s, struct uft_server *srv)
     struct uft_loop loop;
     int code = 0;
     s->srv = srv;
-    if (uft_loop_open(&loop) != 0 || uft_loop_add(&loop, s->fd, on_readable, s) != 0) {
+    if (uft_loop_open(&loop) != 0 || uft_loop_add(&loop, s->fd, on_readable, s) != 0 ||
+        app_hooks_watch(&loop, s->hooks) != 0) {
         uft_log_printf(&s->log, 0, "cannot set up the event loop: %s", strerror(errno));
         return 2;
     }
@@ -609,9 +615,12 @@ static int run(struct sender *s, struct uft_server *srv)
         uft_ts now = uft_clock_now_ns();
         struct uft_tx tx;
         ssize_t n;
-        if (stop_signal && !uft_server_done(srv, &code)) {
-            uft_log_printf(&s->log, 0, "Interrupted by signal %d, aborting all clients",
-                           (int)stop_signal);
+        if (app_stopping(s->hooks, stop_signal) && !uft_server_done(srv, &code)) {
+            if (stop_signal)
+                uft_log_printf(&s->log, 0, "Interrupted by signal %d, aborting all clients",
+                               (int)stop_signal);
+            else
+                uft_log_printf(&s->log, 0, "Stopped by the caller, aborting all clients");
             uft_server_interrupt(srv, now);
         }
         while ((n = uft_server_pull(srv, now, buf, sizeof buf, &tx)) > 0) {
@@ -805,11 +814,16 @@ static int open_watchers(struct sender *s)
         fprintf(stderr, "uftp: --json %s: %s\n", s->o.json_file, strerror(errno));
         return 1;
     }
+    if (s->hooks && s->hooks->line) {
+        if (!s->json && !(s->json = jsonev_new(NULL)))
+            return 5;
+        jsonev_set_sink(s->json, s->hooks->line, s->hooks->ctx);
+    }
     /* JSON lines on the terminal would land inside the progress lines */
     json_tty = s->o.json_file && strcmp(s->o.json_file, "-") == 0 && isatty(STDOUT_FILENO);
-    if (!s->o.no_progress && !json_tty && s->o.log_level > 0 && (s->o.progress || !s->o.logfile) &&
-        (s->prog = progress_new(STDERR_FILENO)) != NULL && s->log.f == stderr &&
-        progress_log_stream(s->prog)) {
+    if (!s->hooks && !s->o.no_progress && !json_tty && s->o.log_level > 0 &&
+        (s->o.progress || !s->o.logfile) && (s->prog = progress_new(STDERR_FILENO)) != NULL &&
+        s->log.f == stderr && progress_log_stream(s->prog)) {
         s->log.f = progress_log_stream(s->prog); /* log lines clear the progress first */
         if (s->status == stderr)
             s->status = s->log.f; /* -S @LOG */
@@ -875,7 +889,7 @@ static void json_session_end(struct sender *s, const struct uft_server_cfg *cfg,
     s->json = NULL;
 }
 
-int main(int argc, char **argv)
+int uftp_run(int argc, char **argv, const struct app_hooks *hooks)
 {
     struct sender s;
     struct uft_server_cfg cfg;
@@ -888,6 +902,7 @@ int main(int argc, char **argv)
     int rc;
     memset(&s, 0, sizeof s);
     s.cur_fd = -1;
+    s.hooks = hooks;
     rc = uftp_cli_parse(argc, argv, &s.o, err, sizeof err);
     if (rc == UFTP_CLI_HELP) {
         uftp_cli_usage(stdout);
@@ -955,9 +970,11 @@ int main(int argc, char **argv)
     ops.event = on_event;
     ops.read = read_block;
     ops.crypto = uft_crypto_ops();
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGPIPE, SIG_IGN);
+    if (!hooks) { /* the process is the library user's: its signals too */
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+        signal(SIGPIPE, SIG_IGN);
+    }
     if (s.status) {
         s.names = calloc(s.files.n + 1, sizeof *s.names);
         s.sizes = calloc(s.files.n + 1, sizeof *s.sizes);
@@ -1002,5 +1019,6 @@ int main(int argc, char **argv)
     filelist_free(&s.files);
     filelist_free_lines(s.list_lines, s.n_list_lines);
     restart_free(&s.restart);
+    close(s.fd);
     return rc;
 }

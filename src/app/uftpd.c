@@ -18,6 +18,9 @@
  * ufcast adds JSON status lines (--json) and, in the foreground on a
  * terminal, a progress line per file being received; both come from the
  * storage callbacks (bytes written) and the session's events.
+ *
+ * The body is uftpd_run() (apprun.h): uftpd_main.c's main() and the library
+ * API (src/lib/ufcast.c) both call it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/apprun.h"
 #include "app/daemon.h"
 #include "app/hostlist.h"
 #include "app/jsonev.h"
@@ -92,6 +96,7 @@ struct daemon {
     struct progress *prog; /* -d on a terminal */
     struct rx_file *rx;    /* files being received, in every session */
     size_t n_rx, cap_rx;
+    const struct app_hooks *hooks; /* NULL: the program (main) */
 };
 
 static volatile sig_atomic_t stop_signal, child_exited;
@@ -761,7 +766,8 @@ static int run(struct daemon *d)
     struct uft_loop loop;
     bool shutting = false;
     int rc = 0;
-    if (uft_loop_open(&loop) != 0 || uft_loop_add(&loop, d->fd, on_readable, d) != 0) {
+    if (uft_loop_open(&loop) != 0 || uft_loop_add(&loop, d->fd, on_readable, d) != 0 ||
+        app_hooks_watch(&loop, d->hooks) != 0) {
         uft_log_printf(&d->log, 0, "cannot set up the event loop: %s", strerror(errno));
         return 2;
     }
@@ -770,8 +776,11 @@ static int run(struct daemon *d)
         struct uft_tx tx;
         ssize_t n;
         reap_children(d);
-        if (stop_signal && !shutting) {
-            uft_log_printf(&d->log, 1, "Exiting on signal %d", (int)stop_signal);
+        if (app_stopping(d->hooks, stop_signal) && !shutting) {
+            if (stop_signal)
+                uft_log_printf(&d->log, 1, "Exiting on signal %d", (int)stop_signal);
+            else
+                uft_log_printf(&d->log, 2, "Exiting: stopped by the caller");
             uft_client_shutdown(d->client, now);
             shutting = true;
         }
@@ -806,6 +815,8 @@ static int run(struct daemon *d)
 static void settle(struct daemon *d)
 {
     struct sigaction sa;
+    if (d->hooks)
+        goto priority; /* the process is the library user's: its signals too */
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = on_child;
@@ -814,6 +825,7 @@ static void settle(struct daemon *d)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
+priority:
     if (d->o.nice && setpriority(PRIO_PROCESS, 0, (int)d->o.nice) != 0)
         uft_log_printf(&d->log, 1, "cannot set priority -N %ld: %s; running at priority %d",
                        d->o.nice, strerror(errno), getpriority(PRIO_PROCESS, 0));
@@ -831,9 +843,14 @@ static int open_outputs(struct daemon *d)
         fprintf(stderr, "uftpd: --json %s: %s\n", d->o.json_file, strerror(errno));
         return 1;
     }
+    if (d->hooks && d->hooks->line) {
+        if (!d->json && !(d->json = jsonev_new(NULL)))
+            return 5;
+        jsonev_set_sink(d->json, d->hooks->line, d->hooks->ctx);
+    }
     /* progress lines share the terminal with the log: -d, and not -x 0;
      * not with JSON lines on the terminal, which would land inside them */
-    if (d->o.foreground && !d->o.no_progress && d->o.log_level > 0 &&
+    if (!d->hooks && d->o.foreground && !d->o.no_progress && d->o.log_level > 0 &&
         !(d->o.json_file && strcmp(d->o.json_file, "-") == 0 && isatty(STDOUT_FILENO)) &&
         (d->prog = progress_new(STDERR_FILENO)) != NULL && progress_log_stream(d->prog))
         d->log.f = progress_log_stream(d->prog);
@@ -888,7 +905,7 @@ static void configure_proxies(struct daemon *d, struct uft_client_cfg *cfg)
     }
 }
 
-int main(int argc, char **argv)
+int uftpd_run(int argc, char **argv, const struct app_hooks *hooks)
 {
     struct daemon d;
     struct uft_client_cfg cfg;
@@ -897,6 +914,7 @@ int main(int argc, char **argv)
     char err[512], desc[160];
     int rc;
     memset(&d, 0, sizeof d);
+    d.hooks = hooks;
     rc = uftpd_cli_parse(argc, argv, &d.o, err, sizeof err);
     if (rc == UFTPD_CLI_HELP) {
         uftpd_cli_usage(stdout);
@@ -904,6 +922,10 @@ int main(int argc, char **argv)
     }
     if (rc != UFTPD_CLI_OK) {
         fprintf(stderr, "uftpd: %s\n", err);
+        return 1;
+    }
+    if (hooks && !d.o.foreground) {
+        fprintf(stderr, "uftpd: the library runs the receiver in the foreground: pass -d\n");
         return 1;
     }
     if ((rc = open_outputs(&d)) != 0)
@@ -977,5 +999,6 @@ int main(int argc, char **argv)
     free(d.hb_peers);
     if (d.status)
         fclose(d.status);
+    close(d.fd);
     return rc;
 }

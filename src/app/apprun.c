@@ -1,0 +1,23 @@
+/*
+ * What the programs' run functions share for being run by the library:
+ * the wake-up descriptor that lets ufcast_*_stop() end a wait at once.
+ */
+#include "app/apprun.h"
+
+#include <stdint.h>
+#include <unistd.h>
+
+static void drain(void *ctx, int fd)
+{
+    uint64_t n;
+    (void)ctx;
+    while (read(fd, &n, sizeof n) == (ssize_t)sizeof n)
+        ;
+}
+
+int app_hooks_watch(struct uft_loop *l, const struct app_hooks *h)
+{
+    if (!h || h->wake_fd < 0)
+        return 0;
+    return uft_loop_add(l, h->wake_fd, drain, NULL);
+}
