@@ -28,6 +28,8 @@ const char *uft_strerror(int err)
         return "authentication failed";
     case UFT_E_IO:
         return "system call failed";
+    case UFT_E_TOOFEW:
+        return "too few blocks to rebuild the lost ones";
     default:
         return "unknown error";
     }

@@ -19,6 +19,7 @@ enum uft_err {
     UFT_E_CRYPTO = -9,  /* a cryptographic operation failed */
     UFT_E_AUTH = -10,   /* authentication (tag or signature) failed */
     UFT_E_IO = -11,     /* an operating-system call failed (see errno) */
+    UFT_E_TOOFEW = -12, /* too few blocks arrived to rebuild the lost ones (FEC) */
 };
 
 /* A short, static, human-readable text for an error code (never NULL). */

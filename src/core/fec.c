@@ -1,0 +1,331 @@
+/*
+ * The erasure code behind FEC: Reed-Solomon over GF(2^8) with a Cauchy
+ * generator, computed by Intel's ISA-L (Debian's libisal2).
+ *
+ * Why ISA-L: it is packaged in Debian and kept up (the storage stacks,
+ * Ceph among them, use it), it is the fastest free GF(2^8) code we know of
+ * (AVX2, AVX-512 and GFNI kernels picked at run time, plain C elsewhere),
+ * and its erasure API is pure computation on caller buffers: an
+ * encode-tables step and a "multiply these sources by this matrix" step,
+ * which is all a systematic code needs. The others considered: libfec
+ * (Phil Karn's) has Reed-Solomon for error correction on short symbol
+ * blocks, not erasure coding of whole packets, and is unmaintained;
+ * liberasurecode is a plugin front end that loads backends with dlopen, far
+ * more than a codec and not I/O-free; Jerasure/gf-complete are not in
+ * Debian 12. Writing our own table code would be slower by an order of
+ * magnitude and one more thing to get right.
+ *
+ * We take from ISA-L only ec_init_tables, ec_encode_data and
+ * gf_invert_matrix, plus gf_inv to build the matrix; scripts/check-core-io.sh
+ * allows exactly those in src/core. The coefficients are ours, not
+ * gf_gen_cauchy1_matrix's: its rows depend on k, ours (see fec.h) depend on
+ * the row number alone, so a group with fewer than k blocks is just the
+ * code's first n columns and a sender can add rows on demand.
+ *
+ * Decoding e lost blocks uses e parity rows J and the n - e blocks P that
+ * arrived: parity_J = C[J,P] d_P + C[J,L] d_L, so with B = C[J,L]^-1 (a
+ * Cauchy submatrix, always invertible) the lost blocks are
+ * d_L = B parity_J + (B C[J,P]) d_P, one pass over the n source blocks.
+ * The e x (n - e) product B C[J,P] is itself done by ec_encode_data, on
+ * the matrix rows as tiny "blocks".
+ */
+#include "core/fec.h"
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <isa-l/erasure_code.h>
+
+#include "core/err.h"
+#include "core/layout.h"
+
+/* ISA-L's tables: 32 bytes for each coefficient of the matrix. */
+#define TBL 32u
+
+struct uft_fec {
+    unsigned k, m;
+    size_t block_len;
+    uint8_t *coef;    /* m x k, coef[j * k + i] = 1 / ((255 - j) ^ i) */
+    uint8_t *enc_tbl; /* TBL * tab_n * m: tables for groups of tab_n blocks */
+    unsigned tab_n;   /* 0 until the first encode */
+    uint8_t *mat;     /* m x k scratch: encode matrix, then decode matrix */
+    uint8_t *dec_tbl; /* TBL * k * m: decode tables */
+    uint8_t *sq;      /* m x m: C[J,L] */
+    uint8_t *inv;     /* m x m: its inverse */
+    uint8_t *gath;    /* m x k: C[J,P] */
+    uint8_t *prod;    /* m x k: B C[J,P] */
+    uint8_t **src;    /* k source pointers */
+    uint8_t **dst;    /* m destination pointers */
+    uint8_t *pad;     /* block_len: the short last block, zero-padded */
+};
+
+int uft_fec_new(struct uft_fec **out, unsigned k, unsigned m, size_t block_len)
+{
+    struct uft_fec *f;
+    unsigned i, j;
+    *out = NULL;
+    if (k == 0 || m == 0 || k + m > UFT_FEC_MAX_ROWS || block_len == 0 ||
+        block_len > UFT_FEC_MAX_BLOCK)
+        return UFT_E_INVAL;
+    f = calloc(1, sizeof *f);
+    if (f == NULL)
+        return UFT_E_NOMEM;
+    f->k = k;
+    f->m = m;
+    f->block_len = block_len;
+    f->coef = malloc((size_t)m * k);
+    f->enc_tbl = malloc((size_t)TBL * k * m);
+    f->mat = malloc((size_t)m * k);
+    f->dec_tbl = malloc((size_t)TBL * k * m);
+    f->sq = malloc((size_t)m * m);
+    f->inv = malloc((size_t)m * m);
+    f->gath = malloc((size_t)m * k);
+    f->prod = malloc((size_t)m * k);
+    f->src = calloc(k + m, sizeof *f->src);
+    f->dst = calloc(m, sizeof *f->dst);
+    f->pad = malloc(block_len);
+    if (!f->coef || !f->enc_tbl || !f->mat || !f->dec_tbl || !f->sq || !f->inv || !f->gath ||
+        !f->prod || !f->src || !f->dst || !f->pad) {
+        uft_fec_free(f);
+        return UFT_E_NOMEM;
+    }
+    for (j = 0; j < m; j++)
+        for (i = 0; i < k; i++)
+            f->coef[j * k + i] = gf_inv((unsigned char)((255 - j) ^ i));
+    *out = f;
+    return 0;
+}
+
+void uft_fec_free(struct uft_fec *f)
+{
+    if (f == NULL)
+        return;
+    free(f->coef);
+    free(f->enc_tbl);
+    free(f->mat);
+    free(f->dec_tbl);
+    free(f->sq);
+    free(f->inv);
+    free(f->gath);
+    free(f->prod);
+    free(f->src);
+    free(f->dst);
+    free(f->pad);
+    free(f);
+}
+
+static bool group_ok(const struct uft_fec *f, unsigned n, size_t last_len)
+{
+    return n >= 1 && n <= f->k && last_len >= 1 && last_len <= f->block_len;
+}
+
+/* Point f->src at the n data blocks; a short last block is copied into
+ * f->pad behind zeros. false when a pointer is NULL. */
+static bool load_sources(struct uft_fec *f, unsigned n, size_t last_len,
+                         const uint8_t *const data[])
+{
+    unsigned i;
+    for (i = 0; i < n; i++) {
+        if (data[i] == NULL)
+            return false;
+        f->src[i] = (uint8_t *)data[i]; /* ISA-L only reads its sources */
+    }
+    if (last_len < f->block_len) {
+        memcpy(f->pad, data[n - 1], last_len);
+        memset(f->pad + last_len, 0, f->block_len - last_len);
+        f->src[n - 1] = f->pad;
+    }
+    return true;
+}
+
+/* The encode tables for groups of n blocks: the first n columns of every
+ * row. Kept until a group of another size comes (a section's groups have
+ * at most two sizes, so this is rare). */
+static void encode_tables(struct uft_fec *f, unsigned n)
+{
+    unsigned i, j;
+    if (f->tab_n == n)
+        return;
+    for (j = 0; j < f->m; j++)
+        for (i = 0; i < n; i++)
+            f->mat[j * n + i] = f->coef[j * f->k + i];
+    ec_init_tables((int)n, (int)f->m, f->mat, f->enc_tbl);
+    f->tab_n = n;
+}
+
+int uft_fec_encode(struct uft_fec *f, unsigned n, size_t last_len, const uint8_t *const data[],
+                   uint8_t *const parity[])
+{
+    unsigned j;
+    if (!group_ok(f, n, last_len) || data == NULL || parity == NULL)
+        return UFT_E_INVAL;
+    for (j = 0; j < f->m; j++) {
+        if (parity[j] == NULL)
+            return UFT_E_INVAL;
+        f->dst[j] = parity[j];
+    }
+    if (!load_sources(f, n, last_len, data))
+        return UFT_E_INVAL;
+    encode_tables(f, n);
+    ec_encode_data((int)f->block_len, (int)n, (int)f->m, f->enc_tbl, f->src, f->dst);
+    return 0;
+}
+
+int uft_fec_encode_row(struct uft_fec *f, unsigned n, size_t last_len, const uint8_t *const data[],
+                       unsigned row, uint8_t *parity)
+{
+    if (!group_ok(f, n, last_len) || data == NULL || parity == NULL || row >= f->m)
+        return UFT_E_INVAL;
+    if (!load_sources(f, n, last_len, data))
+        return UFT_E_INVAL;
+    encode_tables(f, n);
+    /* a row's tables are contiguous: TBL bytes per source */
+    ec_encode_data((int)f->block_len, (int)n, 1, f->enc_tbl + (size_t)TBL * n * row, f->src,
+                   &parity);
+    return 0;
+}
+
+/* Check the parity rows: each below m, none twice, buffers present. */
+static bool rows_ok(const struct uft_fec *f, unsigned n_parity, const uint8_t *const parity[],
+                    const unsigned rows[])
+{
+    uint8_t seen[UFT_FEC_MAX_ROWS / 8] = {0};
+    unsigned p;
+    if (n_parity > 0 && (parity == NULL || rows == NULL))
+        return false;
+    for (p = 0; p < n_parity; p++) {
+        if (rows[p] >= f->m || parity[p] == NULL || uft_bit_get(seen, rows[p]))
+            return false;
+        uft_bit_set(seen, rows[p]);
+    }
+    return true;
+}
+
+/* The decode matrix for lost blocks lost[0..e) from parity rows[0..e):
+ * row a of f->mat (n wide) has B C[J,P] over the n - e present blocks,
+ * then B over the e parity rows, matching the order of f->src. */
+static void decode_matrix(struct uft_fec *f, unsigned n, const unsigned lost[], unsigned e,
+                          const uint8_t present[], const unsigned rows[])
+{
+    unsigned a, b, i, s;
+    int rc;
+    for (a = 0; a < e; a++)
+        for (b = 0; b < e; b++)
+            f->sq[a * e + b] = f->coef[rows[a] * f->k + lost[b]];
+    rc = gf_invert_matrix(f->sq, f->inv, (int)e);
+    assert(rc == 0); /* every square part of a Cauchy matrix is invertible */
+    (void)rc;
+    if (e < n) {
+        /* gath row b = C[J_b, P]; prod = B gath, by ISA-L on rows of n - e bytes */
+        for (b = 0; b < e; b++)
+            for (i = 0, s = 0; i < n; i++)
+                if (uft_bit_get(present, i))
+                    f->gath[b * (n - e) + s++] = f->coef[rows[b] * f->k + i];
+        for (b = 0; b < e; b++) {
+            f->src[b] = f->gath + (size_t)b * (n - e);
+            f->dst[b] = f->prod + (size_t)b * (n - e);
+        }
+        ec_init_tables((int)e, (int)e, f->inv, f->dec_tbl);
+        ec_encode_data((int)(n - e), (int)e, (int)e, f->dec_tbl, f->src, f->dst);
+    }
+    for (a = 0; a < e; a++) {
+        memcpy(f->mat + (size_t)a * n, f->prod + (size_t)a * (n - e), n - e);
+        memcpy(f->mat + (size_t)a * n + (n - e), f->inv + (size_t)a * e, e);
+    }
+}
+
+int uft_fec_decode(struct uft_fec *f, unsigned n, size_t last_len, uint8_t *const block[],
+                   const uint8_t *present, unsigned n_parity, const uint8_t *const parity[],
+                   const unsigned rows[])
+{
+    unsigned lost[UFT_FEC_MAX_ROWS];
+    unsigned e = 0, i, s, b;
+    bool last_lost;
+    if (!group_ok(f, n, last_len) || block == NULL || present == NULL ||
+        !rows_ok(f, n_parity, parity, rows))
+        return UFT_E_INVAL;
+    for (i = 0; i < n; i++) {
+        if (block[i] == NULL)
+            return UFT_E_INVAL;
+        if (!uft_bit_get(present, i))
+            lost[e++] = i;
+    }
+    if (e == 0)
+        return 0;
+    if (e > n_parity || e > f->m)
+        return UFT_E_TOOFEW;
+    decode_matrix(f, n, lost, e, present, rows);
+    for (i = 0, s = 0; i < n; i++)
+        if (uft_bit_get(present, i))
+            f->src[s++] = block[i];
+    for (b = 0; b < e; b++)
+        f->src[s++] = (uint8_t *)parity[b]; /* read only */
+    last_lost = lost[e - 1] == n - 1;
+    if (last_len < f->block_len && !last_lost) {
+        memcpy(f->pad, block[n - 1], last_len);
+        memset(f->pad + last_len, 0, f->block_len - last_len);
+        f->src[n - e - 1] = f->pad; /* block n-1 is the last present source */
+    }
+    for (b = 0; b < e; b++)
+        f->dst[b] = block[lost[b]];
+    if (last_len < f->block_len && last_lost)
+        f->dst[e - 1] = f->pad;
+    ec_init_tables((int)n, (int)e, f->mat, f->dec_tbl);
+    ec_encode_data((int)f->block_len, (int)n, (int)e, f->dec_tbl, f->src, f->dst);
+    if (last_len < f->block_len && last_lost)
+        memcpy(block[n - 1], f->pad, last_len);
+    return (int)e;
+}
+
+int uft_fec_layout_init(struct uft_fec_layout *l, uint32_t blocks, unsigned k,
+                        enum uft_fec_order order)
+{
+    memset(l, 0, sizeof *l);
+    if (blocks == 0 || blocks > (1u << 31) || k == 0 || k >= UFT_FEC_MAX_ROWS ||
+        (order != UFT_FEC_INTERLEAVED && order != UFT_FEC_CONTIGUOUS))
+        return UFT_E_INVAL;
+    l->blocks = blocks;
+    l->groups = blocks / k + (blocks % k ? 1 : 0);
+    l->small = blocks / l->groups;
+    l->big_groups = blocks % l->groups;
+    l->order = order;
+    return 0;
+}
+
+unsigned uft_fec_layout_group_blocks(const struct uft_fec_layout *l, uint32_t g)
+{
+    assert(g < l->groups);
+    return l->small + (g < l->big_groups ? 1 : 0);
+}
+
+uint32_t uft_fec_layout_block(const struct uft_fec_layout *l, uint32_t g, unsigned pos)
+{
+    assert(pos < uft_fec_layout_group_blocks(l, g));
+    if (l->order == UFT_FEC_INTERLEAVED)
+        return pos * l->groups + g;
+    /* contiguous: the big groups come first */
+    if (g < l->big_groups)
+        return g * (l->small + 1) + pos;
+    return l->big_groups * (l->small + 1) + (g - l->big_groups) * l->small + pos;
+}
+
+void uft_fec_layout_locate(const struct uft_fec_layout *l, uint32_t b, uint32_t *g, unsigned *pos)
+{
+    uint32_t first_small;
+    assert(b < l->blocks);
+    if (l->order == UFT_FEC_INTERLEAVED) {
+        *g = b % l->groups;
+        *pos = b / l->groups;
+        return;
+    }
+    first_small = l->big_groups * (l->small + 1);
+    if (b < first_small) {
+        *g = b / (l->small + 1);
+        *pos = b % (l->small + 1);
+    } else {
+        *g = l->big_groups + (b - first_small) / l->small;
+        *pos = (b - first_small) % l->small;
+    }
+}
