@@ -48,4 +48,8 @@ static inline int app_stopping(const struct app_hooks *h, int signalled)
  * with errno set, as uft_loop_add. */
 int app_hooks_watch(struct uft_loop *l, const struct app_hooks *h);
 
+/* Held around the command-line parse (getopt's state is global). */
+void app_parse_lock(void);
+void app_parse_unlock(void);
+
 #endif

@@ -903,7 +903,9 @@ int uftp_run(int argc, char **argv, const struct app_hooks *hooks)
     memset(&s, 0, sizeof s);
     s.cur_fd = -1;
     s.hooks = hooks;
+    app_parse_lock();
     rc = uftp_cli_parse(argc, argv, &s.o, err, sizeof err);
+    app_parse_unlock();
     if (rc == UFTP_CLI_HELP) {
         uftp_cli_usage(stdout);
         return 0;

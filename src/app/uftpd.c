@@ -915,7 +915,9 @@ int uftpd_run(int argc, char **argv, const struct app_hooks *hooks)
     int rc;
     memset(&d, 0, sizeof d);
     d.hooks = hooks;
+    app_parse_lock();
     rc = uftpd_cli_parse(argc, argv, &d.o, err, sizeof err);
+    app_parse_unlock();
     if (rc == UFTPD_CLI_HELP) {
         uftpd_cli_usage(stdout);
         return 0;
