@@ -4,30 +4,32 @@
  *
  * Why ISA-L: it is packaged in Debian and kept up (the storage stacks,
  * Ceph among them, use it), it is the fastest free GF(2^8) code we know of
- * (AVX2, AVX-512 and GFNI kernels picked at run time, plain C elsewhere),
+ * (SSE, AVX2 and AVX-512 kernels picked at run time, plain C elsewhere),
  * and its erasure API is pure computation on caller buffers: an
  * encode-tables step and a "multiply these sources by this matrix" step,
  * which is all a systematic code needs. The others considered: libfec
- * (Phil Karn's) has Reed-Solomon for error correction on short symbol
- * blocks, not erasure coding of whole packets, and is unmaintained;
- * liberasurecode is a plugin front end that loads backends with dlopen, far
- * more than a codec and not I/O-free; Jerasure/gf-complete are not in
- * Debian 12. Writing our own table code would be slower by an order of
- * magnitude and one more thing to get right.
+ * (Karn's, libfec-dev) decodes one 255-symbol codeword per call, i.e. one
+ * byte column of a group at a time in plain C: error correction for radio
+ * links, not erasure coding of packets; liberasurecode is a front end that
+ * dlopen()s a backend (ISA-L or Jerasure), more than a codec and not
+ * I/O-free; Jerasure and gf-complete are in Debian only as 2017 snapshots
+ * of projects no longer developed. Our own table code would be an order
+ * of magnitude slower and one more thing to get right.
  *
- * We take from ISA-L only ec_init_tables, ec_encode_data and
- * gf_invert_matrix, plus gf_inv to build the matrix; scripts/check-core-io.sh
- * allows exactly those in src/core. The coefficients are ours, not
- * gf_gen_cauchy1_matrix's: its rows depend on k, ours (see fec.h) depend on
- * the row number alone, so a group with fewer than k blocks is just the
- * code's first n columns and a sender can add rows on demand.
+ * We take from ISA-L only ec_init_tables and ec_encode_data (the tables
+ * and the SIMD multiply); scripts/check-core-io.sh allows exactly those in
+ * src/core. The coefficients are ours, not gf_gen_cauchy1_matrix's: its
+ * rows depend on k, ours (see fec.h) on the row number alone, so a group
+ * with fewer than k blocks is just the code's first n columns and a
+ * sender can add rows on demand.
  *
- * Decoding e lost blocks uses e parity rows J and the n - e blocks P that
- * arrived: parity_J = C[J,P] d_P + C[J,L] d_L, so with B = C[J,L]^-1 (a
- * Cauchy submatrix, always invertible) the lost blocks are
- * d_L = B parity_J + (B C[J,P]) d_P, one pass over the n source blocks.
- * The e x (n - e) product B C[J,P] is itself done by ec_encode_data, on
- * the matrix rows as tiny "blocks".
+ * Decoding e lost blocks L uses e parity rows J and the n - e blocks P
+ * that arrived: parity_J = C[J,P] d_P + C[J,L] d_L, so with
+ * B = C[J,L]^-1 the lost blocks are d_L = B parity_J + (B C[J,P]) d_P, one
+ * pass over the n sources. C[J,L] is a Cauchy matrix, 1 / (x_j + y_l) with
+ * x_j = 255 - j and y_l = l, so B and B C[J,P] have closed forms (below)
+ * that cost O(e n) table look-ups; Gauss-Jordan and a matrix product by
+ * ISA-L's scalar gf_mul took three quarters of a decode of 32 + 16.
  */
 #include "core/fec.h"
 
@@ -52,14 +54,26 @@ struct uft_fec {
     unsigned tab_n;   /* 0 until the first encode */
     uint8_t *mat;     /* m x k scratch: encode matrix, then decode matrix */
     uint8_t *dec_tbl; /* TBL * k * m: decode tables */
-    uint8_t *sq;      /* m x m: C[J,L] */
-    uint8_t *inv;     /* m x m: its inverse */
-    uint8_t *gath;    /* m x k: C[J,P] */
-    uint8_t *prod;    /* m x k: B C[J,P] */
+    uint8_t lg[256];  /* GF(2^8) logarithms to base 2 (lg[0] unused) */
+    uint8_t ex[255];  /* and powers of 2 */
     uint8_t **src;    /* k source pointers */
     uint8_t **dst;    /* m destination pointers */
     uint8_t *pad;     /* block_len: the short last block, zero-padded */
 };
+
+/* The field ISA-L computes in: polynomial x^8 + x^4 + x^3 + x^2 + 1, in
+ * which 2 generates every non-zero element. */
+static void make_field(struct uft_fec *f)
+{
+    unsigned i, x = 1;
+    for (i = 0; i < 255; i++) {
+        f->ex[i] = (uint8_t)x;
+        f->lg[x] = (uint8_t)i;
+        x <<= 1;
+        if (x & 0x100)
+            x ^= 0x11d;
+    }
+}
 
 int uft_fec_new(struct uft_fec **out, unsigned k, unsigned m, size_t block_len)
 {
@@ -79,21 +93,17 @@ int uft_fec_new(struct uft_fec **out, unsigned k, unsigned m, size_t block_len)
     f->enc_tbl = malloc((size_t)TBL * k * m);
     f->mat = malloc((size_t)m * k);
     f->dec_tbl = malloc((size_t)TBL * k * m);
-    f->sq = malloc((size_t)m * m);
-    f->inv = malloc((size_t)m * m);
-    f->gath = malloc((size_t)m * k);
-    f->prod = malloc((size_t)m * k);
     f->src = calloc(k + m, sizeof *f->src);
     f->dst = calloc(m, sizeof *f->dst);
     f->pad = malloc(block_len);
-    if (!f->coef || !f->enc_tbl || !f->mat || !f->dec_tbl || !f->sq || !f->inv || !f->gath ||
-        !f->prod || !f->src || !f->dst || !f->pad) {
+    if (!f->coef || !f->enc_tbl || !f->mat || !f->dec_tbl || !f->src || !f->dst || !f->pad) {
         uft_fec_free(f);
         return UFT_E_NOMEM;
     }
+    make_field(f);
     for (j = 0; j < m; j++)
         for (i = 0; i < k; i++)
-            f->coef[j * k + i] = gf_inv((unsigned char)((255 - j) ^ i));
+            f->coef[j * k + i] = f->ex[(255 - f->lg[(255 - j) ^ i]) % 255];
     *out = f;
     return 0;
 }
@@ -106,10 +116,6 @@ void uft_fec_free(struct uft_fec *f)
     free(f->enc_tbl);
     free(f->mat);
     free(f->dec_tbl);
-    free(f->sq);
-    free(f->inv);
-    free(f->gath);
-    free(f->prod);
     free(f->src);
     free(f->dst);
     free(f->pad);
@@ -203,36 +209,55 @@ static bool rows_ok(const struct uft_fec *f, unsigned n_parity, const uint8_t *c
     return true;
 }
 
-/* The decode matrix for lost blocks lost[0..e) from parity rows[0..e):
- * row a of f->mat (n wide) has B C[J,P] over the n - e present blocks,
- * then B over the e parity rows, matching the order of f->src. */
-static void decode_matrix(struct uft_fec *f, unsigned n, const unsigned lost[], unsigned e,
+/* Sum of the logarithms of (x ^ v[t]) over t < cnt, t != skip, mod 255:
+ * the log of a product of field elements (all of them non-zero). */
+static unsigned log_prod(const struct uft_fec *f, unsigned x, const unsigned *v, unsigned cnt,
+                         unsigned skip)
+{
+    unsigned t, sum = 0;
+    for (t = 0; t < cnt; t++)
+        if (t != skip)
+            sum += f->lg[x ^ v[t]];
+    return sum % 255;
+}
+
+/* The decode matrix for lost blocks y[0..e) from parity rows rows[0..e)
+ * (x_j = 255 - rows[j]), row i of f->mat for lost block i, n wide: first
+ * the coefficients of the n - e present blocks in order, then those of
+ * the e parity rows, matching the order of f->src. With
+ *   X_j = prod_l (x_j + y_l),  Xd_j = prod_{k!=j} (x_j + x_k),
+ *   Y_i = prod_j (x_j + y_i),  Yd_i = prod_{l!=i} (y_i + y_l),
+ * the inverse of the Cauchy matrix is B[i][j] = X_j Y_i / ((x_j + y_i) Xd_j Yd_i)
+ * and, for a present block p, (B C[J,P])[i][p] = Y_i W_p / (Z_p (y_p + y_i) Yd_i)
+ * with Z_p = prod_j (x_j + y_p), W_p = prod_l (y_p + y_l): both follow from
+ * sum_j B[i][j] / (x_j + y) = Y_i prod_{l!=i} (y + y_l) / (Yd_i prod_j (x_j + y)),
+ * the rational function of degree e - 1 over prod_j (x_j + y) that is 1 at
+ * y_i and 0 at the other lost blocks. test_fec checks every pattern. */
+static void decode_matrix(struct uft_fec *f, unsigned n, const unsigned y[], unsigned e,
                           const uint8_t present[], const unsigned rows[])
 {
-    unsigned a, b, i, s;
-    int rc;
-    for (a = 0; a < e; a++)
-        for (b = 0; b < e; b++)
-            f->sq[a * e + b] = f->coef[rows[a] * f->k + lost[b]];
-    rc = gf_invert_matrix(f->sq, f->inv, (int)e);
-    assert(rc == 0); /* every square part of a Cauchy matrix is invertible */
-    (void)rc;
-    if (e < n) {
-        /* gath row b = C[J_b, P]; prod = B gath, by ISA-L on rows of n - e bytes */
-        for (b = 0; b < e; b++)
-            for (i = 0, s = 0; i < n; i++)
-                if (uft_bit_get(present, i))
-                    f->gath[b * (n - e) + s++] = f->coef[rows[b] * f->k + i];
-        for (b = 0; b < e; b++) {
-            f->src[b] = f->gath + (size_t)b * (n - e);
-            f->dst[b] = f->prod + (size_t)b * (n - e);
-        }
-        ec_init_tables((int)e, (int)e, f->inv, f->dec_tbl);
-        ec_encode_data((int)(n - e), (int)e, (int)e, f->dec_tbl, f->src, f->dst);
+    unsigned x[UFT_FEC_MAX_ROWS], lx[UFT_FEC_MAX_ROWS], ly[UFT_FEC_MAX_ROWS];
+    unsigned i, j, p, s;
+    for (j = 0; j < e; j++)
+        x[j] = 255 - rows[j];
+    for (j = 0; j < e; j++) /* log X_j / Xd_j, kept as 255 + X - Xd */
+        lx[j] = 255 + log_prod(f, x[j], y, e, UFT_FEC_MAX_ROWS) - log_prod(f, x[j], x, e, j);
+    for (i = 0; i < e; i++) /* log Y_i / Yd_i */
+        ly[i] = 255 + log_prod(f, y[i], x, e, UFT_FEC_MAX_ROWS) - log_prod(f, y[i], y, e, i);
+    for (i = 0; i < e; i++) {
+        uint8_t *row = f->mat + (size_t)i * n;
+        for (j = 0; j < e; j++)
+            row[n - e + j] = f->ex[(lx[j] + ly[i] + 255 - f->lg[x[j] ^ y[i]]) % 255];
     }
-    for (a = 0; a < e; a++) {
-        memcpy(f->mat + (size_t)a * n, f->prod + (size_t)a * (n - e), n - e);
-        memcpy(f->mat + (size_t)a * n + (n - e), f->inv + (size_t)a * e, e);
+    for (p = 0, s = 0; p < n; p++) {
+        unsigned lwz;
+        if (!uft_bit_get(present, p))
+            continue;
+        /* log W_p / Z_p */
+        lwz = 255 + log_prod(f, p, y, e, UFT_FEC_MAX_ROWS) - log_prod(f, p, x, e, UFT_FEC_MAX_ROWS);
+        for (i = 0; i < e; i++)
+            f->mat[(size_t)i * n + s] = f->ex[(ly[i] + lwz + 255 - f->lg[p ^ y[i]]) % 255];
+        s++;
     }
 }
 
