@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config clang clang-format llvm
 libclang-rt-14-dev libcmocka-dev libssl-dev uftp iproute2 nftables tcpdump
-binutils python3 tshark libjansson-dev libisal-dev"
+binutils python3 tshark libjansson-dev libisal-dev systemd"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

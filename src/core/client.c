@@ -60,7 +60,25 @@ static void queue_abort(struct uft_client *c, uint8_t version, uint32_t group, u
     a->group_id = group;
     a->inst = inst;
     a->peer = *peer;
+    a->sealed_len = 0;
     snprintf(a->text, sizeof a->text, "%s", text);
+}
+
+static void fill_hdr(struct uft_client *c, struct csession *s, struct uft_msg *m, uint8_t func);
+
+/* Once the keys are known, a peer takes only a sealed ABORT (UFTP's
+ * server drops one in clear after the announce phase), so seal it now,
+ * while the session still holds them. */
+static void seal_abort(struct uft_client *c, struct csession *s, struct pending_abort *a)
+{
+    struct uft_msg m;
+    ssize_t n;
+    fill_hdr(c, s, &m, UFT_ABORT);
+    m.u.abort.text.p = (const uint8_t *)a->text;
+    m.u.abort.text.len = strlen(a->text);
+    n = uft_csec_seal(c, s, &m, a->sealed, sizeof a->sealed);
+    if (n > 0)
+        a->sealed_len = (size_t)n;
 }
 
 /* Drop the current file: discard whatever is half received. */
@@ -95,8 +113,11 @@ static void end_session(struct uft_client *c, struct csession *s, bool ok, const
 
 static void abort_session(struct uft_client *c, struct csession *s, const char *why)
 {
+    size_t before = c->n_aborts;
     uft_cl_log(c, s, 1, "Aborting session: %s", why);
     queue_abort(c, s->version, s->group_id, s->inst, &s->reply, why);
+    if (c->n_aborts > before && s->sec && uft_csec_keyed(s))
+        seal_abort(c, s, &c->aborts[c->n_aborts - 1]);
     end_session(c, s, false, why);
 }
 
@@ -500,32 +521,37 @@ static void on_abort(struct uft_client *c, struct csession *s, const struct uft_
  * ufcast also exempts FILESEG: a data block says where it belongs and
  * writing it twice changes nothing, while dropping reordered data on a
  * reordering path only turns into NAKs and retransmissions (the
- * simulator's reorder scenario sent 35 times the data that way). */
-static bool stale(struct csession *s, const struct uft_msg *m)
+ * simulator's reorder scenario sent 35 times the data that way). In an
+ * encrypted session the replay window (sec_common.h) is what refuses an
+ * old FILESEG seen before. */
+static bool stale(const struct csession *s, const struct uft_msg *m)
 {
     int16_t behind;
-    if (!s->seq_seen) {
-        s->seq_seen = true;
-        s->max_seq = m->hdr.seq;
+    if (!s->seq_seen)
         return false;
-    }
     behind = (int16_t)(uint16_t)(s->max_seq - m->hdr.seq);
-    if (behind < 0) {
-        s->max_seq = m->hdr.seq;
-        return false;
-    }
     return behind > UFT_MAX_MISORDER && m->hdr.func != UFT_ABORT && m->hdr.func != UFT_KEYINFO &&
            m->hdr.func != UFT_FILESEG;
 }
 
-/* Is m from the session's server (and not too old), or from its proxy?
- * A proxy's own messages (PROXY_KEY, KEYINFO, ABORT) carry sequence
- * number 0 whatever the server's count is, so they skip the age test. */
-static bool from_session_peer(struct csession *s, const struct uft_msg *m)
+/* The newest sequence number moves only once a packet has authenticated:
+ * a forged one far ahead would otherwise make every genuine packet look
+ * stale. */
+static void note_seq(struct csession *s, const struct uft_msg *m)
+{
+    if (m->hdr.src_id != s->server_id)
+        return;
+    if (!s->seq_seen || (int16_t)(uint16_t)(m->hdr.seq - s->max_seq) > 0)
+        s->max_seq = m->hdr.seq;
+    s->seq_seen = true;
+}
+
+/* Is m from the session's server, or from its proxy? */
+static bool from_session_peer(const struct csession *s, const struct uft_msg *m)
 {
     if (s->proxy_id && m->hdr.src_id == s->proxy_id && s->proxy_id != s->server_id)
         return true;
-    return m->hdr.src_id == s->server_id && !stale(s, m);
+    return m->hdr.src_id == s->server_id;
 }
 
 /* Messages that start a session or belong to none: ANNOUNCE, HB_RESP
@@ -577,6 +603,15 @@ void uft_client_feed(struct uft_client *c, uft_ts now, const uint8_t *pkt, size_
     }
     if (s->sec && !uft_csec_filter(c, s, &m, pkt, len, now))
         return;
+    /* the age test looks at the inner type, so it comes after opening; a
+     * proxy's own messages carry sequence number 0 whatever the server's
+     * count is, so they skip it */
+    if (m.hdr.src_id == s->server_id && stale(s, &m)) {
+        c->st.rx_dropped++;
+        c->st.rx_stale++;
+        return;
+    }
+    note_seq(s, &m);
     c->st.rx_packets++;
     s->last_rx = now;
     s->grtt = (uft_ts)(uft_unquant_grtt(m.hdr.grtt) * 1e9);
@@ -845,9 +880,14 @@ ssize_t uft_client_pull(struct uft_client *c, uft_ts now, uint8_t *buf, size_t c
         m.u.abort.text.len = strlen(a->text);
         tx->dst = UFT_DST_PEER;
         tx->peer = a->peer;
+        if (a->sealed_len && a->sealed_len > cap)
+            n = UFT_E_NOSPACE;
+        else if (a->sealed_len)
+            memcpy(buf, a->sealed, (size_t)(n = (ssize_t)a->sealed_len));
+        else
+            n = uft_msg_encode(&m, buf, cap);
         memmove(&c->aborts[0], &c->aborts[1], (c->n_aborts - 1) * sizeof c->aborts[0]);
         c->n_aborts--;
-        n = uft_msg_encode(&m, buf, cap);
         if (n > 0)
             c->st.tx_packets++;
         return n;

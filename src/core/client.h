@@ -130,6 +130,10 @@ void uft_client_shutdown(struct uft_client *c, uft_ts now);
 
 struct uft_client_stats {
     uint64_t rx_packets, rx_dropped, tx_packets;
+    /* of rx_dropped: more than 5 sequence numbers behind the newest
+     * (UFTP's rule), a tag or signature that does not check, an IV
+     * counter seen before or older than the replay window */
+    uint64_t rx_stale, rx_unauth, rx_replayed;
     uint64_t data_packets, dup_packets; /* FILESEG received, of them duplicates */
     uint64_t status_sent, naks_sent;    /* STATUS messages and NAK bits in them */
     uint32_t sessions;                  /* active now */

@@ -88,6 +88,10 @@ struct pending_abort {
     uint8_t inst;
     struct uft_peer peer;
     char text[80];
+    /* a keyed session's ABORT, sealed when queued (the keys go with the
+     * session); 0: send it in clear */
+    uint8_t sealed[UFT_HDR_LEN + UFT_ENC_HDR_LEN + 308 + 16];
+    size_t sealed_len;
 };
 
 /* One heartbeat target (-H). */

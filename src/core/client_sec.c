@@ -40,6 +40,7 @@
 
 #include "core/blob.h"
 #include "core/err.h"
+#include "core/sec_common.h"
 
 #define CTX_MAX  1536
 #define PCTX_MAX 1300
@@ -63,7 +64,8 @@ struct uft_csec {
     uint8_t s_app_key[32], s_app_iv[12], c_app_key[32], c_app_iv[12];
     uint8_t verify[64];
     bool keyed, client_auth;
-    uint64_t ctr; /* our IV counter, pre-incremented */
+    uint64_t ctr;         /* our IV counter, pre-incremented */
+    struct uft_replay rp; /* the server's IV counters opened (UFTP 5) */
     /* UFTP 4 (0x40) sessions: TLS-1.2-like PRF keys, 4-byte salts, one key
      * for both directions */
     bool v4;
@@ -676,6 +678,8 @@ int uft_csec_open(struct uft_client *c, struct csession *s, const struct uft_msg
     if (!x || !x->keyed || e->payload.len < 16 || e->payload.len - 16 > cap)
         return UFT_E_AUTH;
     plen = e->payload.len - 16;
+    if (!x->v4 && !uft_replay_fresh(&x->rp, e->iv_ctr))
+        return UFT_E_REPLAY;
     if (x->v4)
         nonce4(x->app_salt, m->hdr.src_id, e->iv_ctr, nonce);
     else
@@ -685,6 +689,8 @@ int uft_csec_open(struct uft_client *c, struct csession *s, const struct uft_msg
                       e->payload.p, e->payload.len, buf);
     if (rc)
         return rc;
+    if (!x->v4)
+        uft_replay_mark(&x->rp, e->iv_ctr);
     rc = uft_msg_decode_body(m->hdr.version, buf, plen, inner);
     if (rc)
         return rc;
@@ -742,8 +748,13 @@ bool uft_csec_filter(struct uft_client *c, struct csession *s, struct uft_msg *m
     int rc;
     switch (m->hdr.func) {
     case UFT_ENCRYPTED:
-        if (uft_csec_open(c, s, m, pkt, len, c->plain, 10000, &inner) != 0) {
+        rc = uft_csec_open(c, s, m, pkt, len, c->plain, 10000, &inner);
+        if (rc != 0) {
             c->st.rx_dropped++;
+            if (rc == UFT_E_REPLAY)
+                c->st.rx_replayed++;
+            else
+                c->st.rx_unauth++;
             return false;
         }
         *m = inner;
@@ -752,6 +763,7 @@ bool uft_csec_filter(struct uft_client *c, struct csession *s, struct uft_msg *m
         rc = uft_csec_keyinfo(c, s, m, pkt, len);
         if (rc < 0) {
             c->st.rx_dropped++;
+            c->st.rx_unauth++;
             uft_cl_log(c, s, 1, "Dropped a KEYINFO that did not verify");
             return false;
         }

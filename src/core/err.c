@@ -30,6 +30,8 @@ const char *uft_strerror(int err)
         return "system call failed";
     case UFT_E_TOOFEW:
         return "too few blocks to rebuild the lost ones";
+    case UFT_E_REPLAY:
+        return "replayed or too old";
     default:
         return "unknown error";
     }

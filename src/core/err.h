@@ -20,6 +20,7 @@ enum uft_err {
     UFT_E_AUTH = -10,   /* authentication (tag or signature) failed */
     UFT_E_IO = -11,     /* an operating-system call failed (see errno) */
     UFT_E_TOOFEW = -12, /* too few blocks arrived to rebuild the lost ones (FEC) */
+    UFT_E_REPLAY = -13, /* an IV counter already seen, or older than the replay window */
 };
 
 /* A short, static, human-readable text for an error code (never NULL). */

@@ -39,6 +39,32 @@ void uft_sec_nonce(const uint8_t *iv, uint64_t ctr, uint8_t *nonce)
         nonce[4 + i] ^= (uint8_t)(ctr >> (56 - 8 * i));
 }
 
+/* The window is a ring of bits indexed by ctr modulo its size; moving the
+ * top forward clears the slots of the counters skipped over. */
+bool uft_replay_fresh(const struct uft_replay *r, uint64_t ctr)
+{
+    uint64_t slot = ctr % UFT_REPLAY_WINDOW;
+    if (ctr > r->top)
+        return true;
+    if (r->top - ctr >= UFT_REPLAY_WINDOW)
+        return false;
+    return !(r->bits[slot / 64] & (1ull << (slot % 64)));
+}
+
+void uft_replay_mark(struct uft_replay *r, uint64_t ctr)
+{
+    uint64_t slot = ctr % UFT_REPLAY_WINDOW, c;
+    if (ctr > r->top) {
+        if (ctr - r->top >= UFT_REPLAY_WINDOW)
+            memset(r->bits, 0, sizeof r->bits);
+        else
+            for (c = r->top + 1; c < ctr; c++)
+                r->bits[(c % UFT_REPLAY_WINDOW) / 64] &= ~(1ull << (c % 64));
+        r->top = ctr;
+    }
+    r->bits[slot / 64] |= 1ull << (slot % 64);
+}
+
 int uft_sec_premaster(const struct uft_crypto_ops *ops, const void *dh, const uint8_t *peer_blob,
                       size_t blob_len, uint8_t *premaster32)
 {

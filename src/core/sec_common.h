@@ -24,6 +24,7 @@
 #ifndef UFT_SEC_COMMON_H
 #define UFT_SEC_COMMON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -32,6 +33,23 @@
 #include "core/secure.h"
 
 enum { UFT_SEC_IV_LEN = 12, UFT_SEC_GM_LEN = 32, UFT_SEC_TAG_LEN = 16 };
+
+/* Anti-replay window over one sender's IV counter. UFTP senders
+ * pre-increment a 64-bit counter for every datagram they seal, and a
+ * retransmission is sealed again with a new value, so a counter seen
+ * twice under one key is a replay. The window remembers the last
+ * UFT_REPLAY_WINDOW values below the highest seen; older ones are
+ * refused as if replayed. Zero-initialise it when the key is set. */
+enum { UFT_REPLAY_WINDOW = 1024 };
+struct uft_replay {
+    uint64_t top; /* highest counter accepted */
+    uint64_t bits[UFT_REPLAY_WINDOW / 64];
+};
+
+/* Whether ctr may be opened (not seen, not older than the window). */
+bool uft_replay_fresh(const struct uft_replay *r, uint64_t ctr);
+/* Record ctr once a datagram with it has authenticated. */
+void uft_replay_mark(struct uft_replay *r, uint64_t ctr);
 
 /* A session's algorithms, as the ANNOUNCE's EXT_ENC_INFO names them. */
 struct uft_sec_suite {

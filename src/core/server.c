@@ -797,6 +797,13 @@ static void on_register(struct uft_server *s, struct dest *d, const struct uft_m
                         const struct uft_peer *from, uft_ts now)
 {
     bool known = d->state != D_MUTE;
+    /* Encrypted: a REGISTER is in clear, so after the announce phase it
+     * can only be a replay; it must not move the client's address or
+     * feed the RTT estimate. */
+    if (s->sec && s->phase != PH_ANNOUNCE) {
+        s->st.rx_dropped++;
+        return;
+    }
     if (m->u.reg.ids.n > 0 && !uft_srv_proxy_claim(s, d, from, now))
         return;
     if (known && d->is_proxy) /* each batch of its clients, as UFTP logs it */
@@ -1023,10 +1030,18 @@ static bool open_secure(struct uft_server *s, struct dest *d, struct uft_msg *m,
     case UFT_ABORT:
         return s->phase == PH_ANNOUNCE; /* before keys it can only be clear */
     case UFT_ENCRYPTED:
-        if (uft_ssec_open(s, d, m, pkt, &inner) != 0)
+        switch (uft_ssec_open(s, d, m, pkt, &inner)) {
+        case 0:
+            *m = inner;
+            return true;
+        case UFT_E_REPLAY:
+            s->st.rx_replayed++;
             break;
-        *m = inner;
-        return true;
+        default:
+            s->st.rx_unauth++;
+            break;
+        }
+        break;
     default:
         break;
     }
@@ -1069,9 +1084,11 @@ void uft_server_feed(struct uft_server *s, uft_ts now, const uint8_t *pkt, size_
     if (!d && m.hdr.func == UFT_REGISTER && s->phase == PH_ANNOUNCE && s->open_group)
         d = uft_srv_add_dest(s, m.hdr.src_id);
     if (!d) {
-        /* UFTP tells a stranger it is not welcome, once per packet */
+        /* UFTP tells a stranger it is not welcome, once per packet; only
+         * a REGISTER gets that answer here: anything else from an ID that
+         * never registered is junk, and junk gets no reply */
         s->st.rx_dropped++;
-        if (m.hdr.func != UFT_ABORT)
+        if (m.hdr.func == UFT_REGISTER)
             uft_srv_queue_abort(s, m.hdr.src_id, from, "Not in host list");
         return;
     }

@@ -138,6 +138,8 @@ struct uft_server_stats {
     uint64_t ctrl_packets; /* everything else sent */
     uint64_t rx_packets;   /* accepted from clients */
     uint64_t rx_dropped;   /* malformed, foreign or out of phase */
+    uint64_t rx_unauth;    /* of them: a tag that does not check */
+    uint64_t rx_replayed;  /* of them: an IV counter seen before or older than the window */
     uint32_t passes;       /* passes over the last regular file */
     uint32_t clients;      /* known clients */
 };

@@ -223,6 +223,12 @@ int uft_ssec_register(struct uft_server *s, struct dest *d, const struct uft_msg
                                   &slen)) ||
         (rc = x->ops->hash(UFT_HASH_SHA256, shared, slen, premaster)))
         return rc;
+    /* a REGISTER sent again carries the same share and rand2; a new one
+     * (the client started over) brings new keys and a counter from 1 */
+    if (k->ctx1_len < x->sctx_len + 4 + r->keyinfo.len + UFT_RAND_LEN ||
+        memcmp(k->ctx1 + x->sctx_len + 4, r->keyinfo.p, r->keyinfo.len) != 0 ||
+        memcmp(k->ctx1 + x->sctx_len + 4 + r->keyinfo.len, r->rand2, UFT_RAND_LEN) != 0)
+        memset(&k->rp, 0, sizeof k->rp);
     memcpy(k->ctx1, x->sctx, x->sctx_len);
     uft_put_u32(k->ctx1 + x->sctx_len, d->id);
     memcpy(k->ctx1 + x->sctx_len + 4, r->keyinfo.p, r->keyinfo.len);
@@ -415,12 +421,15 @@ int uft_ssec_open(struct uft_server *s, struct dest *d, const struct uft_msg *m,
         return uft_ssec4_open(s, d, m, pkt, inner);
     if (!d->sec || e->payload.len < 16 || e->payload.len - 16 > sizeof plain)
         return UFT_E_AUTH;
+    if (!uft_replay_fresh(&d->sec->rp, e->iv_ctr))
+        return UFT_E_REPLAY;
     /* before its CLIENT_KEY a client has only its handshake key */
     nonce_of(d->sec->need_ckey ? d->sec->c_hs_iv : d->sec->c_app_iv, e->iv_ctr, nonce);
     rc = x->ops->open(x->keytype, d->sec->need_ckey ? d->sec->c_hs_key : d->sec->c_app_key, nonce,
                       pkt, UFT_HDR_LEN + UFT_ENC_HDR_LEN, e->payload.p, e->payload.len, plain);
     if (rc)
         return rc;
+    uft_replay_mark(&d->sec->rp, e->iv_ctr);
     rc = uft_msg_decode_body(m->hdr.version, plain, e->payload.len - 16, inner);
     if (rc)
         return rc;

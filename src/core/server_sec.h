@@ -7,6 +7,7 @@
 #ifndef UFT_SERVER_SEC_H
 #define UFT_SERVER_SEC_H
 
+#include "core/sec_common.h"
 #include "core/server_int.h"
 
 #define CTX_MAX 1536
@@ -46,7 +47,8 @@ struct uft_sdest {
     uint8_t s_hs_key[32], s_hs_iv[12]; /* v4: the handshake key, one for both ways */
     uint8_t c_hs_key[32], c_hs_iv[12];
     uint8_t c_app_key[32], c_app_iv[12];
-    uint8_t verify[64]; /* v4: 12 bytes */
+    uint8_t verify[64];   /* v4: 12 bytes */
+    struct uft_replay rp; /* the client's IV counters opened (UFTP 5); reset with its keys */
     /* UFTP 4 */
     uint8_t rand2[UFT_RAND_LEN], premaster[48];
     size_t premaster_len; /* 20 (SHA-1 of the ECDH secret) or 48 (RSA) */
