@@ -16,6 +16,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../net/lib.sh"
+. "$here/lib.sh"
 BUILD=$1 SRC=$2 CC=$3 XFLAGS=${4:-}
 NET_PREFIX=uftq
 W=$(mktemp -d)
@@ -80,20 +81,6 @@ ls -l "$libdir/libufcast.so.0".*.* "$libdir/libufcast.a" | awk '{print $5, $9}'
 [ "$(id -u)" -eq 0 ] || { echo "SKIPPED: the transfer needs root for network namespaces"; exit 77; }
 net_down
 net_up 1
-mkdir -p "$W/dst"
-head -c 1000000 /dev/urandom >"$W/payload.bin"
-ip netns exec "$(net_ns c1)" timeout -k 5 30 "$W/ex/send_recv_shared" receive "$W/dst" 0x0a00000b \
-    >"$W/recv.out" 2>&1 &
-recv_pid=$!
-sleep 0.3
-rc=0
-ip netns exec "$(net_ns srv)" timeout -k 5 30 "$W/ex/send_recv_static" send "$W/payload.bin" \
-    0x0a000001 0x0a00000b >"$W/send.out" 2>&1 || rc=$?
-rrc=0
-wait "$recv_pid" || rrc=$?
-if [ "$rc" -ne 0 ] || [ "$rrc" -ne 0 ] || ! cmp -s "$W/payload.bin" "$W/dst/payload.bin"; then
-    echo "--- sender (static, exit $rc)"; cat "$W/send.out"
-    echo "--- receiver (shared, exit $rrc)"; cat "$W/recv.out"
+lib_transfer "$W/ex/send_recv_shared" "$W/ex/send_recv_static" 1000000 ||
     fail "transfer between the installed shared and static builds"
-fi
 echo "PASS: installed tree complete; the example built against it (shared and static) moved 1000000 bytes"
