@@ -91,8 +91,8 @@ struct ufcast_sender;
 /* A new sender with UFTP's defaults, or NULL (out of memory). */
 UFCAST_API struct ufcast_sender *ufcast_sender_new(void);
 
-/* Stop it if running elsewhere is not allowed: free only after the run
- * returned. NULL is ignored. */
+/* Free s, which must not be running (free it after its run returned).
+ * NULL is ignored. */
 UFCAST_API void ufcast_sender_free(struct ufcast_sender *s);
 
 /* Any uftp(1) option: opt is its letter ("R", with or without the '-')
@@ -137,7 +137,9 @@ UFCAST_API void ufcast_sender_stop(struct ufcast_sender *s);
 
 struct ufcast_receiver;
 
+/* A new receiver with uftpd's defaults, or NULL (out of memory). */
 UFCAST_API struct ufcast_receiver *ufcast_receiver_new(void);
+/* Free r, which must not be running. NULL is ignored. */
 UFCAST_API void ufcast_receiver_free(struct ufcast_receiver *r);
 
 /* Any uftpd(1) option, as ufcast_sender_set_option. -d (foreground) is
