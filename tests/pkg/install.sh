@@ -5,8 +5,9 @@
 #   [uftq_c1]  c0 10.98.0.11 -+
 #
 # Checks every installed file (programs, man pages, headers, libraries
-# with their SONAME and only ufcast_* exported, ufcast.pc, the systemd
-# units pointing into the prefix, systemd-analyze verify), then builds
+# with their SONAME and only ufcast_* exported, or global in the .a,
+# ufcast.pc, the systemd units pointing into the prefix, systemd-analyze
+# verify), then builds
 # examples/send_recv.c out of tree with only pkg-config's flags, once
 # linked to libufcast.so and once to libufcast.a. As root, the shared
 # build receives and the static one sends a file in a network namespace:
@@ -42,6 +43,8 @@ soname=$(objdump -p "$libdir/libufcast.so" | awk '$1 == "SONAME" {print $2}')
 others=$(nm -D --defined-only "$libdir/libufcast.so" | awk '{print $3}' | grep -v '^ufcast_' |
     grep -v '^UFCAST_' || true)
 [ -z "$others" ] || fail "libufcast.so exports more than ufcast_*: $others"
+sothers=$(nm -g --defined-only "$libdir/libufcast.a" | awk 'NF == 3 {print $3}' | grep -v '^ufcast_' || true)
+[ -z "$sothers" ] || fail "libufcast.a has global symbols other than ufcast_*: $(echo $sothers | head -c 300)"
 n_api=$(nm -D --defined-only "$libdir/libufcast.so" | grep -c ' ufcast_')
 [ "$n_api" -ge 20 ] || fail "only $n_api ufcast_ symbols exported"
 ! grep -qE 'openssl|jansson' "$P/include/ufcast/ufcast.h" || fail "the public header names OpenSSL or jansson"
