@@ -1,8 +1,8 @@
 #!/bin/sh
 # The Debian package, from build to purge (root; it installs system-wide):
 #
-#   [uftk_srv] s0 10.98.0.1 --+-- br0 in [uftk_br]
-#   [uftk_c1]  c0 10.98.0.11 -+
+#   [pkgdeb_srv] s0 10.98.0.1 --+-- br0 in [pkgdeb_br]
+#   [pkgdeb_c1]  c0 10.98.0.11 -+
 #
 # cpack builds the .deb; its file list must be exactly what we ship.
 # dpkg -i installs it (under /opt/ufcast, so Debian's uftp package keeps
@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../net/lib.sh"
 need_root
 BUILD=$(cd "${1:?usage: deb.sh BUILD_DIR}" && pwd)
-NET_PREFIX=uftk
+NET_PREFIX=pkgdeb
 UNIT=/lib/systemd/system/uftpd.service
 fail() { echo "FAIL: $*"; exit 1; }
 for t in cpack dpkg dpkg-deb; do

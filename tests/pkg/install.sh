@@ -1,8 +1,8 @@
 #!/bin/sh
 # cmake --install into a private prefix, then use it as a user would:
 #
-#   [uftq_srv] s0 10.98.0.1 --+-- br0 in [uftq_br]
-#   [uftq_c1]  c0 10.98.0.11 -+
+#   [pkgin_srv] s0 10.98.0.1 --+-- br0 in [pkgin_br]
+#   [pkgin_c1]  c0 10.98.0.11 -+
 #
 # Checks every installed file (programs, man pages, headers, libraries
 # with their SONAME and only ufcast_* exported, or global in the .a,
@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../net/lib.sh"
 . "$here/lib.sh"
 BUILD=$1 SRC=$2 CC=$3 XFLAGS=${4:-}
-NET_PREFIX=uftq
+NET_PREFIX=pkgin
 W=$(mktemp -d)
 P=$W/prefix
 trap 'net_bg_stop; [ "$(id -u)" -ne 0 ] || net_down; rm -rf "$W"' EXIT

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The library API with two processes of examples/send_recv.c:
 #
-#   [uftl_srv] s0 10.98.0.1 --+-- br0 in [uftl_br]
-#   [uftl_c1]  c0 10.98.0.11 -+
+#   [pkgex_srv] s0 10.98.0.1 --+-- br0 in [pkgex_br]
+#   [pkgex_c1]  c0 10.98.0.11 -+
 #
 # One process receives with ufcast_receiver_run (one session, then it
 # stops itself); another sends a 3 MB file with ufcast_sender_run. Each
@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 need_root
 EX=$(cd "$(dirname "${1:?usage: lib_example.sh SEND_RECV}")" && pwd)/$(basename "$1")
-NET_PREFIX=uftl
+NET_PREFIX=pkgex
 W=$(mktemp -d)
 trap 'net_bg_stop; net_down; rm -rf "$W"' EXIT
 net_down
