@@ -46,11 +46,11 @@ struct endpoint {
 };
 
 struct ufcast_sender {
-    struct endpoint e;
+    struct endpoint e; /* first: a sender is allocated as an endpoint */
 };
 
 struct ufcast_receiver {
-    struct endpoint e;
+    struct endpoint e; /* likewise */
 };
 
 /* One run of each at a time per process: the run functions keep a few
@@ -62,17 +62,28 @@ const char *ufcast_version(void)
     return UFCAST_VERSION_STRING;
 }
 
-static int endpoint_init(struct endpoint *e, const char *prog)
+/* A sender or receiver is an endpoint and nothing more; the two struct
+ * types keep them apart for the compiler. NULL: out of memory or
+ * descriptors. */
+static struct endpoint *endpoint_new(const char *prog)
 {
-    memset(e, 0, sizeof *e);
+    struct endpoint *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
     e->prog = prog;
     e->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    return e->wake_fd < 0 ? -1 : 0;
+    if (e->wake_fd < 0) {
+        free(e);
+        return NULL;
+    }
+    return e;
 }
 
-static void endpoint_fini(struct endpoint *e)
+static void endpoint_free(struct endpoint *e)
 {
     size_t i;
+    if (!e)
+        return;
     for (i = 0; i < e->n_opts; i++) {
         free(e->opts[i].key);
         free(e->opts[i].value);
@@ -81,8 +92,17 @@ static void endpoint_fini(struct endpoint *e)
         free(e->paths[i]);
     free(e->opts);
     free(e->paths);
-    if (e->wake_fd >= 0)
-        close(e->wake_fd);
+    close(e->wake_fd);
+    free(e);
+}
+
+static int set_callback(struct endpoint *e, ufcast_event_fn fn, void *ctx)
+{
+    if (atomic_load(&e->running))
+        return -EBUSY;
+    e->fn = fn;
+    e->ctx = ctx;
+    return 0;
 }
 
 /* "R", "-R" -> "-R"; "json", "--json" -> "--json". NULL: not an option. */
@@ -294,20 +314,12 @@ static void stop(struct endpoint *e)
 
 struct ufcast_sender *ufcast_sender_new(void)
 {
-    struct ufcast_sender *s = malloc(sizeof *s);
-    if (s && endpoint_init(&s->e, "uftp") != 0) {
-        free(s);
-        return NULL;
-    }
-    return s;
+    return (struct ufcast_sender *)endpoint_new("uftp");
 }
 
 void ufcast_sender_free(struct ufcast_sender *s)
 {
-    if (!s)
-        return;
-    endpoint_fini(&s->e);
-    free(s);
+    endpoint_free(s ? &s->e : NULL);
 }
 
 int ufcast_sender_set_option(struct ufcast_sender *s, const char *opt, const char *value)
@@ -362,11 +374,7 @@ int ufcast_sender_add_path(struct ufcast_sender *s, const char *path)
 
 int ufcast_sender_set_callback(struct ufcast_sender *s, ufcast_event_fn fn, void *ctx)
 {
-    if (atomic_load(&s->e.running))
-        return -EBUSY;
-    s->e.fn = fn;
-    s->e.ctx = ctx;
-    return 0;
+    return set_callback(&s->e, fn, ctx);
 }
 
 int ufcast_sender_run(struct ufcast_sender *s)
@@ -385,20 +393,12 @@ void ufcast_sender_stop(struct ufcast_sender *s)
 
 struct ufcast_receiver *ufcast_receiver_new(void)
 {
-    struct ufcast_receiver *r = malloc(sizeof *r);
-    if (r && endpoint_init(&r->e, "uftpd") != 0) {
-        free(r);
-        return NULL;
-    }
-    return r;
+    return (struct ufcast_receiver *)endpoint_new("uftpd");
 }
 
 void ufcast_receiver_free(struct ufcast_receiver *r)
 {
-    if (!r)
-        return;
-    endpoint_fini(&r->e);
-    free(r);
+    endpoint_free(r ? &r->e : NULL);
 }
 
 int ufcast_receiver_set_option(struct ufcast_receiver *r, const char *opt, const char *value)
@@ -433,11 +433,7 @@ int ufcast_receiver_set_log_level(struct ufcast_receiver *r, int level)
 
 int ufcast_receiver_set_callback(struct ufcast_receiver *r, ufcast_event_fn fn, void *ctx)
 {
-    if (atomic_load(&r->e.running))
-        return -EBUSY;
-    r->e.fn = fn;
-    r->e.ctx = ctx;
-    return 0;
+    return set_callback(&r->e, fn, ctx);
 }
 
 int ufcast_receiver_set_max_sessions(struct ufcast_receiver *r, unsigned n)
