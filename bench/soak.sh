@@ -157,7 +157,10 @@ while [ "$(date +%s)" -lt "$END" ]; do
         set -- -f -H "$HOSTS" "$W/src/a.bin" "$W/src/b.bin" "$W/src/c.bin"
         chain=0
     else
-        set -- -F "$rf"
+        # a resumed session that fails writes a restart file of the same
+        # name: read this one from another name
+        mv "$W/srv/$rf" "$W/srv/resume"
+        set -- -F resume
         resumes=$((resumes + 1))
         chain=$((chain + 1))
     fi
@@ -175,7 +178,7 @@ while [ "$(date +%s)" -lt "$END" ]; do
     rc=$?
     set -e
     [ -n "$kpid" ] && wait "$kpid" 2>/dev/null
-    [ -n "$rf" ] && rm -f "$W/srv/$rf"
+    rm -f "$W/srv/resume"
     nrf=$(restart_file)
     case $rc in
     0 | 9) ;;
