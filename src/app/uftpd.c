@@ -831,6 +831,37 @@ priority:
                        d->o.nice, strerror(errno), getpriority(PRIO_PROCESS, 0));
 }
 
+/* --user and --confine, last before the loop: writable stay -D, -A, -T
+ * and, when the log rolls over (-g), the log's directory. */
+static int confine(struct daemon *d)
+{
+    const char *dirs[2 * UFTPD_MAX_DIRS + 2];
+    char logdir[4096], *slash;
+    size_t n = 0, i;
+    if (!d->o.user && !d->o.confine)
+        return 0;
+    if (d->hooks) {
+        uft_log_printf(&d->log, 0,
+                       "uftpd: --user and --confine act on the whole process; the "
+                       "library does not take them");
+        return 1;
+    }
+    for (i = 0; i < d->o.n_dest; i++)
+        dirs[n++] = d->o.dest[i];
+    for (i = 0; i < d->o.n_backup; i++)
+        dirs[n++] = d->o.backup[i];
+    if (d->o.temp_dir)
+        dirs[n++] = d->o.temp_dir;
+    if (!d->o.foreground && d->o.log_max_mb) {
+        snprintf(logdir, sizeof logdir, "%s", d->o.logfile);
+        slash = strrchr(logdir, '/');
+        if (slash)
+            slash[slash == logdir] = '\0';
+        dirs[n++] = slash ? logdir : ".";
+    }
+    return app_confine(&d->log, "uftpd", d->o.user, d->o.confine, dirs, n, d->o.script != NULL);
+}
+
 /* The log (-L, -x), the status output (-F) and the store (-D, -T, -A). */
 static int open_outputs(struct daemon *d)
 {
@@ -971,6 +1002,8 @@ int uftpd_run(int argc, char **argv, const struct app_hooks *hooks)
         (rc = app_daemonize(&d.log, d.o.pidfile, d.o.logfile, d.o.log_max_mb, d.o.log_count)) != 0)
         return rc;
     settle(&d);
+    if ((rc = confine(&d)) != 0)
+        return rc;
     uft_log_printf(&d.log, 2, "ufcast uftpd listening on port %u as client 0x%08X", d.port,
                    cfg.client_id);
     rc = run(&d);

@@ -24,11 +24,13 @@ static int parse_keygen(const struct opt *o, const char *v, void *opts, char *er
 }
 
 /* Codes of the long-only options (opt.h). */
-enum { L_JSON = OPT_CODE_FIRST, L_NO_PROGRESS };
+enum { L_JSON = OPT_CODE_FIRST, L_NO_PROGRESS, L_USER, L_CONFINE };
 
 static const struct opt_name names[] = {
     {L_JSON, "json"},
     {L_NO_PROGRESS, "no-progress"},
+    {L_USER, "user"},
+    {L_CONFINE, "confine"},
 };
 
 static const struct opt table[] = {
@@ -74,6 +76,10 @@ static const struct opt table[] = {
      "append one JSON object per event and line (- for stdout, with -d)"},
     {L_NO_PROGRESS, NULL, OPT_FLAG, OFF(no_progress), 0, 0, NULL,
      "with -d, no progress lines (default: shown when stderr is a terminal)"},
+    {L_USER, "NAME[:GROUP]", OPT_STR, OFF(user), 0, 0, NULL,
+     "run as this user once the socket and log are open (root only)"},
+    {L_CONFINE, NULL, OPT_FLAG, OFF(confine), 0, 0, NULL,
+     "write only under -D, -A, -T (Landlock); no exec unless -s, no ptrace (seccomp)"},
 };
 
 #define N_TABLE (sizeof table / sizeof table[0])

@@ -49,6 +49,8 @@ struct uftpd_opts {
     /* ufcast's own long options */
     const char *json_file; /* --json FILE: one JSON object per event and line; "-": stdout */
     bool no_progress;      /* --no-progress: no progress lines on the terminal with -d */
+    const char *user;      /* --user NAME[:GROUP]: drop to that user once set up */
+    bool confine;          /* --confine: Landlock and seccomp (sys/confine.h) */
     /* -D and -A split at commas into the buffers below */
     const char *dest[UFTPD_MAX_DIRS];
     size_t n_dest;
