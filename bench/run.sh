@@ -14,6 +14,7 @@
 #   rcv s/GB   CPU seconds per GB of file, per receiver (mean)
 #   wire       bytes the sender put on the wire (UDP payload and headers,
 #              counted by nftables) per file byte: 1.04 is one clean pass
+#   passes     passes over the file (the sender's "Starting pass N" lines)
 #   ok         runs in which every receiver held the exact bytes
 # Implementations: ufcast (this build), uftp4 (Debian's UFTP 4.10.2, always)
 # and uftp5 (when UFTP_REF_DIR names UFTP 5's binaries; build UFTP 5 with
@@ -134,7 +135,7 @@ one_run() { # one_run IMPL MODE BLOCK -> "secs sndcpu rcvcpu wire ok"
     # shellcheck disable=SC2046
     (cd "$W" && ip netns exec "$(net_ns srv)" /usr/bin/time -f "%e %U %S" -o "$W/time" \
         timeout 850 "$SRV" $(crypto_opts "$1" "$2") -R "$rate" -b "$3" -r 0.05:0.01:2 -s 10 \
-        -H "$hosts" -x 1 file.bin >"$W/$1.$2.$3.log" 2>&1) || true
+        -H "$hosts" -x 2 file.bin >"$W/$1.$2.$3.log" 2>&1) || true
     wire=$(wire_bytes)
     rcpu=0
     i=1
@@ -150,8 +151,10 @@ one_run() { # one_run IMPL MODE BLOCK -> "secs sndcpu rcvcpu wire ok"
         rm -rf "$W/r$i"
         i=$((i + 1))
     done
+    passes=$(sed -n 's/.*Starting pass \([0-9]*\).*/\1/p' "$W/$1.$2.$3.log" | sort -n | tail -1)
     awk -v t="$(cat "$W/time")" -v rc="$rcpu" -v n="$RECEIVERS" -v w="$wire" -v ok="$ok" \
-        'BEGIN { n = split(t, a, " "); a[1] = a[n - 2]; a[2] = a[n - 1]; a[3] = a[n]; printf "%s %.3f %.3f %s %d\n", a[1], a[2] + a[3], rc / n, w, ok }'
+        -v p="${passes:-1}" \
+        'BEGIN { n = split(t, a, " "); a[1] = a[n - 2]; a[2] = a[n - 1]; a[3] = a[n]; printf "%s %.3f %.3f %s %d %d\n", a[1], a[2] + a[3], rc / n, w, ok, p }'
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -160,8 +163,8 @@ head -c "$SIZE" /dev/urandom >"$W/file.bin"
 gb=$(awk -v s="$SIZE" 'BEGIN { print s / 1e9 }')
 printf '# %s bytes, %s receivers, %s runs each, rate %s, loss %s%%\n' "$SIZE" "$RECEIVERS" "$RUNS" \
     "${RATE:-unlimited}" "$LOSS"
-printf '%-6s %-5s %-6s %9s %9s %9s %7s %5s %7s\n' block mode impl "MB/s" "snd s/GB" "rcv s/GB" \
-    wire ok "x uftp4"
+printf '%-6s %-5s %-6s %9s %9s %9s %7s %6s %5s %7s\n' block mode impl "MB/s" "snd s/GB" "rcv s/GB" \
+    wire passes ok "x uftp4"
 echo "[" >"$JSON.tmp"
 first=1
 for block in $BLOCKS; do
@@ -184,14 +187,15 @@ for block in $BLOCKS; do
             rcpu=$(cut -d' ' -f3 "$W/runs" | median | awk -v g="$gb" '{ printf "%.2f", $1 / g }')
             wire=$(cut -d' ' -f4 "$W/runs" | median | awk -v s="$SIZE" '{ printf "%.3f", $1 / s }')
             ok=$(awk '{ n += $5 } END { print n }' "$W/runs")
+            passes=$(cut -d' ' -f6 "$W/runs" | median)
             [ "$impl" != uftp4 ] || base=$mbs
             ratio=$(awk -v m="$mbs" -v b="${base:-0}" 'BEGIN { if (b > 0) printf "%.2f", m / b; else print "-" }')
-            printf '%-6s %-5s %-6s %9s %9s %9s %7s %3s/%s %7s\n' "$block" "$mode" "$impl" "$mbs" \
-                "$scpu" "$rcpu" "$wire" "$ok" "$RUNS" "$ratio"
+            printf '%-6s %-5s %-6s %9s %9s %9s %7s %6s %3s/%s %7s\n' "$block" "$mode" "$impl" \
+                "$mbs" "$scpu" "$rcpu" "$wire" "$passes" "$ok" "$RUNS" "$ratio"
             [ "$first" = 1 ] || echo "," >>"$JSON.tmp"
             first=0
-            printf '{"block":%s,"mode":"%s","impl":"%s","mb_s":%s,"sender_cpu_s_per_gb":%s,"receiver_cpu_s_per_gb":%s,"wire_per_byte":%s,"ok_runs":%s,"runs":%s,"size":%s,"receivers":%s,"rate_kbit":"%s","loss_pct":%s}' \
-                "$block" "$mode" "$impl" "$mbs" "$scpu" "$rcpu" "$wire" "$ok" "$RUNS" "$SIZE" \
+            printf '{"block":%s,"mode":"%s","impl":"%s","mb_s":%s,"sender_cpu_s_per_gb":%s,"receiver_cpu_s_per_gb":%s,"wire_per_byte":%s,"passes":%s,"ok_runs":%s,"runs":%s,"size":%s,"receivers":%s,"rate_kbit":"%s","loss_pct":%s}' \
+                "$block" "$mode" "$impl" "$mbs" "$scpu" "$rcpu" "$wire" "$passes" "$ok" "$RUNS" "$SIZE" \
                 "$RECEIVERS" "${RATE:-}" "$LOSS" >>"$JSON.tmp"
         done
     done

@@ -479,6 +479,7 @@ static void start_data(struct uft_server *s, uft_ts now)
     s->st.passes = 1;
     if (s->cfg.cc_type == UFT_CC_TFMCC)
         uft_srv_cc_start(s, now);
+    uft_srv_pace_file(s);
 }
 
 static void end_fileinfo(struct uft_server *s, uft_ts now)
@@ -668,6 +669,7 @@ static void rewind_pass(struct uft_server *s, uft_ts now)
     s->done_attempts = 0;
     s->done_at = now;
     s->next_data = now;
+    uft_srv_pace_pass(s);
     for (i = 0; i < s->n_dests; i++)
         if (s->dests[i].state == D_ACTIVE_NAK)
             s->dests[i].state = D_ACTIVE;
@@ -905,6 +907,7 @@ static void on_status(struct uft_server *s, struct dest *d, const struct uft_msg
     uft_srv_log(s, d->is_proxy ? 2 : 3, "Got %u NAKs for section %u from %s 0x%08X", naks,
                 st->section, kind_of(d), d->id);
     d->state = D_ACTIVE_NAK;
+    uft_srv_pace_naks(s, st->section, naks);
     if (naks * 100 / n > s->cfg.max_nak_pct && ++d->nak_exceed >= s->cfg.max_nak_cnt) {
         nak_abort(s, d, now);
         return;
@@ -1169,6 +1172,7 @@ static ssize_t pull_data(struct uft_server *s, uft_ts now, uint8_t *buf, size_t 
     n = uft_srv_finish_tx(s, &m, buf, cap, tx, UFT_DST_PRIVATE);
     if (n < 0)
         return n;
+    uft_srv_pace_sent(s, sec, now);
     uft_bit_clear(s->naks, s->block);
     while (s->block < s->lay.blocks && !uft_bit_get(s->naks, s->block))
         s->block++;
@@ -1277,6 +1281,7 @@ void uft_server_stats(const struct uft_server *s, struct uft_server_stats *st)
 {
     *st = s->st;
     st->clients = (uint32_t)s->n_dests;
+    st->paced_rate = s->pace_cap;
 }
 
 void uft_server_progress(const struct uft_server *s, struct uft_server_progress *p)
@@ -1417,5 +1422,6 @@ void uft_server_free(struct uft_server *s)
     free(s->idbuf);
     free(s->blockbuf);
     free(s->naks);
+    free(s->pace);
     free(s);
 }

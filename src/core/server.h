@@ -142,6 +142,7 @@ struct uft_server_stats {
     uint64_t rx_replayed;  /* of them: an IV counter seen before or older than the window */
     uint32_t passes;       /* passes over the last regular file */
     uint32_t clients;      /* known clients */
+    int64_t paced_rate;    /* -R -1: the rate learnt from NAKs, bytes/s; 0 = none */
 };
 void uft_server_stats(const struct uft_server *s, struct uft_server_stats *st);
 

@@ -85,6 +85,11 @@ struct uft_server {
     unsigned done_attempts;
     uint8_t *blockbuf;
 
+    /* -R -1 pacing (server_pace.c) */
+    struct pace_sec *pace; /* per section of the current file, this pass */
+    uint32_t pace_sec;     /* section of the last block sent */
+    int64_t pace_cap;      /* learned rate, bytes/s; 0 = unpaced */
+
     /* TFMCC (cfg.cc_type == UFT_CC_TFMCC) */
     struct uft_tfmcc_tx cc;
     uft_ts adv_grtt_cc; /* grows within a feedback round, reset at its end */
@@ -196,6 +201,14 @@ void uft_srv_proxy_end_announce(struct uft_server *s, uft_ts now);
 /* REG_CONF for d now? In an encrypted session only clients behind an
  * active proxy get one (they hold no keys of ours). */
 bool uft_srv_proxy_conf_due(const struct uft_server *s, const struct dest *d);
+
+/* -R -1 pacing (server_pace.c): learn from NAKs how fast the slowest
+ * receiver takes data in, and pace there. */
+bool uft_srv_pace_on(const struct uft_server *s);
+void uft_srv_pace_file(struct uft_server *s);
+void uft_srv_pace_pass(struct uft_server *s);
+void uft_srv_pace_sent(struct uft_server *s, uint32_t sec, uft_ts now);
+void uft_srv_pace_naks(struct uft_server *s, uint32_t sec, uint32_t naks);
 
 /* TFMCC glue (server_cc.c). */
 void uft_srv_cc_start(struct uft_server *s, uft_ts now);

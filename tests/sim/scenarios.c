@@ -28,6 +28,12 @@ struct expect {
     int exit_code;
     double max_data_ratio; /* data sent / NAK-based minimum (0: no check) */
     bool fair;             /* share of the bottleneck within 2x of TCP's */
+    uint32_t max_passes;   /* passes over the file at most (0: no check) */
+    double max_time_x;     /* virtual time over the ideal at most (0: no check) */
+    uint32_t max_fb;       /* CC_ACKs the server gets in any 100 ms at most (0: no check) */
+    unsigned adapt_rtts;   /* after the bottleneck changes, the sending rate is
+                              within 25% of the new rate within this many
+                              round trips (0: no check) */
     size_t proxies;        /* real proxies: the server lists exactly these as
                               proxies, every client reply reached it through one,
                               and every client that is not to fail registered
@@ -248,6 +254,10 @@ static void b_tfmcc_slow(struct sim_cfg *c, struct expect *ex)
     c->files = one_file_5m;
     c->n_files = 1;
     ex->ok = 50;
+    /* it follows the slow one without a collapse: little repair, and
+     * well within twice the time the slow link needs */
+    ex->max_data_ratio = 1.1;
+    ex->max_time_x = 2.0;
 }
 
 /* 100 Mbit/s bottleneck shared with a TCP-like flow that starts at 5 s. */
@@ -266,7 +276,7 @@ static void b_tfmcc_tcp(struct sim_cfg *c, struct expect *ex)
     ex->fair = true;
 }
 
-/* the bottleneck drops from 100 to 20 Mbit/s at 4 s */
+/* the bottleneck drops from 100 to 20 Mbit/s at 3 s */
 static void b_tfmcc_shift(struct sim_cfg *c, struct expect *ex)
 {
     base(c, 10);
@@ -275,10 +285,71 @@ static void b_tfmcc_shift(struct sim_cfg *c, struct expect *ex)
     c->bottleneck_bps = 12500000;
     c->bottleneck_queue = 100;
     c->bottleneck2_bps = 2500000;
-    c->bottleneck2_at_ns = 4 * SEC;
+    c->bottleneck2_at_ns = 3 * SEC;
+    c->files = one_file_50m;
+    c->n_files = 1;
+    ex->ok = 10;
+    ex->adapt_rtts = 10;
+}
+
+/* -R -1 with a 1 Gbit/s uplink into receivers that take 200 Mbit/s, each
+ * with a queue of 64 packets (a socket buffer of about 560 KB): the first
+ * pass overruns them, the rest must be paced from what they took in. */
+static void b_unpaced(struct sim_cfg *c, struct expect *ex)
+{
+    base(c, 10);
+    c->server.block_len = 8800;
+    c->server.rate = -1;
+    c->server_nic_bps = 125 * 1000 * 1000;
+    c->link.rate_bps = 25 * 1000 * 1000;
+    c->link.queue_pkts = 64;
     c->files = one_file_20m;
     c->n_files = 1;
     ex->ok = 10;
+    ex->max_passes = 2;
+}
+
+/* -R -1, 1300-byte blocks (a STATUS per 13.5 MB section arrives during the
+ * first pass): 19 receivers on 1 Gbit/s and one on 50 Mbit/s, 3 files. */
+static const struct sim_file three_files_20m[] = {
+    {"a.bin", UFT_FTYPE_REG, 20000000, NULL},
+    {"b.bin", UFT_FTYPE_REG, 20000000, NULL},
+    {"c.bin", UFT_FTYPE_REG, 20000000, NULL},
+};
+
+static void b_unpaced_slow(struct sim_cfg *c, struct expect *ex)
+{
+    size_t i;
+    base(c, 20);
+    c->server.rate = -1;
+    c->server_nic_bps = 125 * 1000 * 1000;
+    for (i = 0; i < 20; i++) {
+        tf_links[i] = c->link;
+        tf_links[i].rate_bps = 125 * 1000 * 1000;
+        tf_links[i].queue_pkts = 1000;
+    }
+    tf_links[7].rate_bps = 6250 * 1000; /* 50 Mbit/s */
+    tf_links[7].queue_pkts = 200;
+    c->links = tf_links;
+    c->files = three_files_20m;
+    c->n_files = 3;
+    ex->ok = 20;
+    ex->max_passes = 2;
+}
+
+/* TFMCC with 1,000 receivers, 100 ms round trip, 1% loss: feedback
+ * suppression must keep the CC_ACKs per round trip far below one per
+ * receiver. */
+static void b_tfmcc1000(struct sim_cfg *c, struct expect *ex)
+{
+    base(c, 1000);
+    c->link.delay_ns = 50 * MS;
+    c->link.loss = 0.01;
+    c->server.cc_type = UFT_CC_TFMCC;
+    c->files = one_file_5m;
+    c->n_files = 1;
+    ex->ok = 1000;
+    ex->max_fb = 30; /* in the busiest 100 ms, against 1,000 unsuppressed */
 }
 
 /* A restarted session: every client kept 70% of the file from before. */
@@ -421,6 +492,10 @@ static const struct scenario scenarios[] = {
     {"rproxy1000", "2 real response proxies, 500 clients behind each, 3% loss", b_rproxy1000},
     {"cproxy_enc", "encrypted (AES-256-GCM), a real client proxy before 20 clients", b_cproxy_enc},
     {"proxy_dies", "2 real response proxies of 10 clients; one stops mid-file", b_proxy_dies},
+    {"tfmcc1000", "TFMCC: 1,000 clients, 100 ms RTT, 1% loss: feedback per round trip",
+     b_tfmcc1000},
+    {"unpaced", "-R -1: 1 Gbit/s uplink, 10 receivers taking 200 Mbit/s", b_unpaced},
+    {"unpaced_slow", "-R -1: 19 receivers at 1 Gbit/s, one at 50 Mbit/s, 3 files", b_unpaced_slow},
     {"loss1000", "1,000 clients, 600 ms RTT, 5% loss, 50 MB", b_loss1000},
     {"big10k", "10,000 clients, 2% loss, 5 MB", b_big10k},
 };
@@ -438,6 +513,20 @@ static double nak_minimum_per_block(double p, size_t n)
     for (k = 0; k < 200; k++)
         e += 1 - pow(1 - pow(p, k), (double)n);
     return e;
+}
+
+/* The rate the data can go at: the server's -R, or at -R -1 its uplink,
+ * and never faster than the slowest client's link. */
+static double effective_rate(const struct sim_cfg *c)
+{
+    double r = c->server.rate > 0 ? (double)c->server.rate : (double)c->server_nic_bps;
+    size_t i;
+    for (i = 0; i < c->n_clients; i++) {
+        uint64_t l = c->links ? c->links[i].rate_bps : c->link.rate_bps;
+        if (l && (r <= 0 || (double)l < r))
+            r = (double)l;
+    }
+    return r > 0 ? r : 1e12;
 }
 
 static int run_one(const struct scenario *sc, uint64_t seed, bool quiet)
@@ -467,14 +556,16 @@ static int run_one(const struct scenario *sc, uint64_t seed, bool quiet)
     wall = (double)(clock() - t0) / CLOCKS_PER_SEC;
     for (i = 0; i < cfg.n_files; i++)
         bytes += cfg.files[i].size;
-    ideal = (double)bytes / (double)cfg.server.rate +
+    ideal = (double)bytes / effective_rate(&cfg) +
             (2.0 + (double)cfg.n_files) * 2.0 * (double)cfg.link.delay_ns / 1e9;
     minimum = nak_minimum_per_block(cfg.link.loss, cfg.n_clients) * (double)r.blocks_needed;
     if (r.blocks_needed)
         ratio = (double)r.data_packets / minimum;
     if (!r.ended || r.clients_bad || r.clients_ok != ex.ok || r.clients_failed != ex.failed ||
         r.server_ok != ex.ok || r.server_failed != ex.failed || r.exit_code != ex.exit_code ||
-        r.mismatches || (ex.max_data_ratio > 0 && ratio > ex.max_data_ratio))
+        r.mismatches || (ex.max_data_ratio > 0 && ratio > ex.max_data_ratio) ||
+        (ex.max_passes && r.passes > ex.max_passes) ||
+        (ex.max_time_x > 0 && (double)r.end_ns / 1e9 > ex.max_time_x * ideal))
         bad = 1;
     if (cfg.n_proxies) {
         if (r.dest_proxies != ex.proxies || r.dest_via_proxy < cfg.n_clients - ex.failed ||
@@ -496,11 +587,51 @@ static int run_one(const struct scenario *sc, uint64_t seed, bool quiet)
         if (ex.fair && (share < 0.5 || share > 2.0))
             bad = 1;
     }
+    if (cfg.server.cc_type == UFT_CC_TFMCC) {
+        uint32_t fb_max = 0, rx_max = 0;
+        uint64_t fb_sum = 0;
+        size_t k, slots = (size_t)(r.end_ns / 100000000ull) + 1;
+        if (slots > sizeof r.fb_trace / sizeof r.fb_trace[0])
+            slots = sizeof r.fb_trace / sizeof r.fb_trace[0];
+        for (k = 0; k < slots; k++) {
+            if (getenv("SIM_FB") && r.fb_trace[k])
+                printf("         feedback %5.1f s: %u CC_ACKs\n", (double)k / 10, r.fb_trace[k]);
+            fb_sum += r.fb_trace[k];
+            if (r.fb_trace[k] > fb_max)
+                fb_max = r.fb_trace[k];
+            if (r.rx_trace[k] > rx_max)
+                rx_max = r.rx_trace[k];
+        }
+        printf("         feedback: %.1f CC_ACKs per 100 ms on average, at most %u; at most %u "
+               "datagrams of any kind in 100 ms (%zu clients)\n",
+               (double)fb_sum / (double)slots, fb_max, rx_max, cfg.n_clients);
+        if (ex.max_fb && fb_max > ex.max_fb)
+            bad = 1;
+    }
+    if (cfg.bottleneck2_at_ns) {
+        /* the round trip once the queue of the new, slower bottleneck is full */
+        double rtt = 2.0 * (double)cfg.link.delay_ns / 1e9 +
+                     (double)cfg.bottleneck_queue * 1500 / (double)cfg.bottleneck2_bps;
+        size_t k = (size_t)(cfg.bottleneck2_at_ns / 100000000ull), n = r.bn_trace_n;
+        double limit = 1.25 * (double)cfg.bottleneck2_bps / 10; /* bytes per 100 ms */
+        while (k + 1 < n &&
+               ((double)r.bn_offer_trace[k] > limit || (double)r.bn_offer_trace[k + 1] > limit))
+            k++;
+        double took = (double)k / 10 - (double)cfg.bottleneck2_at_ns / 1e9;
+        if (took < 0)
+            took = 0;
+        printf("         bottleneck %.1f -> %.1f MB/s at %.1f s: the sending rate followed "
+               "in %.1f s, %.1f round trips of %.0f ms\n",
+               (double)cfg.bottleneck_bps / 1e6, (double)cfg.bottleneck2_bps / 1e6,
+               (double)cfg.bottleneck2_at_ns / 1e9, took, took / rtt, rtt * 1e3);
+        if (ex.adapt_rtts && (k + 1 >= n || took / rtt > ex.adapt_rtts))
+            bad = 1;
+    }
     if (cfg.bottleneck_bps && getenv("SIM_RATES")) {
         size_t k;
         for (k = 0; k < r.bn_trace_n; k++)
-            printf("         rate %5.1f s %6.2f MB/s\n", (double)k / 10,
-                   (double)r.bn_rate_trace[k] * 10 / 1e6);
+            printf("         rate %5.1f s %6.2f MB/s (sent %6.2f)\n", (double)k / 10,
+                   (double)r.bn_rate_trace[k] * 10 / 1e6, (double)r.bn_offer_trace[k] * 10 / 1e6);
     }
     if (!quiet || bad) {
         printf("%-8s seed %-4llu %s: ok %zu/%zu failed %zu bad %zu (server: ok %zu failed %zu) "

@@ -166,6 +166,7 @@ struct world {
     bool uniform;        /* every client link is plain delay + loss */
     /* the shared bottleneck and the TCP flow through it */
     uint64_t bn_busy;
+    uint64_t nic_free; /* when the server's uplink can take the next packet */
     struct {
         double cwnd, ssthresh;
         uint32_t inflight;
@@ -311,6 +312,9 @@ static uint64_t bottleneck(struct world *w, uint32_t len, bool is_tcp)
                                                                           : c->bottleneck_bps;
     uint64_t tx = (uint64_t)len * 1000000000ull / bps,
              start = w->bn_busy > w->now ? w->bn_busy : w->now;
+    size_t now_slot = (size_t)(w->now / 100000000ull);
+    if (!is_tcp && now_slot < sizeof w->res->bn_offer_trace / sizeof w->res->bn_offer_trace[0])
+        w->res->bn_offer_trace[now_slot] += len;
     if (c->bottleneck_queue) {
         /* RED: beyond half the queue, drop with a probability rising to
          * 10% at the limit, so that a flow's place in the ACK-clocked
@@ -675,6 +679,11 @@ static void run_server(struct world *w)
     ssize_t len;
     while ((len = uft_server_pull(w->server, w->now, buf, sizeof buf, &tx)) > 0) {
         struct pkt *p = pkt_new(buf, (size_t)len);
+        if (w->cfg->server_nic_bps) {
+            if (w->nic_free < w->now)
+                w->nic_free = w->now;
+            w->nic_free += (uint64_t)len * 1000000000ull / w->cfg->server_nic_bps;
+        }
         p->refs++; /* hold it while fanning out */
         if (tx.dst == UFT_DST_PEER) {
             uint32_t node = node_of(&tx.peer);
@@ -694,6 +703,10 @@ static void run_server(struct world *w)
                 send_down(w, (uint32_t)i, p);
         }
         pkt_unref(p);
+        if (w->nic_free > w->now) {
+            arm_timer(w, 0, w->nic_free); /* the uplink is busy until then */
+            return;
+        }
     }
     arm_timer(w, 0, uft_server_deadline(w->server));
 }
@@ -851,6 +864,14 @@ static void handle(struct world *w, struct event *e)
             fed = relayed ? relayed : e->pkt;
             if (node_of(&from) <= 3)
                 trace(&w->tr_server, w->now, fed);
+            {
+                size_t slot = (size_t)(w->now / 100000000ull);
+                if (slot < sizeof w->res->rx_trace / sizeof w->res->rx_trace[0]) {
+                    w->res->rx_trace[slot]++;
+                    if (fed->len > 1 && fed->data[1] == UFT_CC_ACK)
+                        w->res->fb_trace[slot]++;
+                }
+            }
             uft_server_feed(w->server, w->now, fed->data, fed->len, &from);
             if (relayed)
                 pkt_unref(relayed);

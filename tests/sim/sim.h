@@ -58,6 +58,9 @@ struct sim_cfg {
     /* Restart: every client already holds this fraction of each regular
      * file (its first blocks) from an earlier, interrupted session. */
     double preload;
+    /* The server's own uplink in bytes/s (0: unlimited): it sends a packet
+     * only when the last one has left, as a NIC does. For -R -1. */
+    uint64_t server_nic_bps;
     /* Change the bottleneck rate to this at this time (0: never). */
     uint64_t bottleneck2_bps, bottleneck2_at_ns;
     /* Non-zero: clients 2..n answer through a response proxy with this ID
@@ -117,6 +120,11 @@ struct sim_result {
     /* multicast bytes through the bottleneck per 100 ms, for rate plots */
     uint64_t bn_rate_trace[1024];
     size_t bn_trace_n;
+    /* multicast bytes offered to the bottleneck per 100 ms (what the
+     * server sent, dropped or not): the sending rate */
+    uint64_t bn_offer_trace[1024];
+    /* CC_ACKs (TFMCC feedback) and all datagrams the server got, per 100 ms */
+    uint32_t fb_trace[1024], rx_trace[1024];
     /* real proxies: datagrams the server was fed, by kind of sender, and
      * what uft_server_dest() lists: proxies, and clients behind one */
     uint64_t server_rx_clients, server_rx_proxies;
