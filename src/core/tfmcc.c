@@ -66,7 +66,7 @@ static void new_loss_event(struct uft_tfmcc_rx *r, uint32_t seq, uft_ts now, uft
         uint64_t bytes = ring_bytes(r, now, grtt, &span);
         double rate = (double)bytes / ((double)span / 1e9);
         double avg = r->packet_size ? r->packet_size : 1;
-        double len = pow(rate * rtt / (sqrt(1.5) * 8 * avg), 2);
+        double len = pow(rate * rtt / (sqrt(1.5) * avg), 2);
         r->slowstart = false;
         r->ev[0].len = len < 1 ? 1 : (len > 4e9 ? 4000000000u : (uint32_t)len);
     } else {
@@ -127,21 +127,33 @@ void uft_tfmcc_rx_packet(struct uft_tfmcc_rx *r, uint16_t seq, uint32_t size, bo
 
 double uft_tfmcc_rx_loss_rate(const struct uft_tfmcc_rx *r)
 {
-    double cur = 0, nocur = 0, wsum = 0;
+    double cur = 0, nocur = 0, wsum = 0, nwsum = 0, df = 1;
     int i;
     if (r->slowstart)
         return 0;
+    for (i = 1; i < 9 && r->ev[i].len; i++) {
+        nocur += r->ev[i].len * weights[i - 1];
+        nwsum += weights[i - 1];
+    }
+    /* History discounting (RFC 5348, section 5.5): a loss-free stretch
+     * more than twice the mean interval weighs the old intervals down, so
+     * the rate climbs back after a burst of losses (a slow-start overshoot
+     * above all) in a few round trips instead of eight loss events. */
+    if (nwsum > 0 && r->ev[0].len > 2 * nocur / nwsum) {
+        df = 2 * nocur / nwsum / r->ev[0].len;
+        if (df < 0.5)
+            df = 0.5;
+    }
     for (i = 0; i < 8; i++) {
         if (r->ev[i].len) {
-            cur += r->ev[i].len * weights[i];
-            wsum += weights[i];
+            double w = weights[i] * (i ? df : 1);
+            cur += r->ev[i].len * w;
+            wsum += w;
         }
     }
-    for (i = 1; i < 9 && r->ev[i].len; i++)
-        nocur += r->ev[i].len * weights[i - 1];
     /* the larger average interval gives the smaller loss rate */
-    if (nocur > cur)
-        return nocur > 0 ? wsum / nocur : 0;
+    if (nwsum > 0 && nocur / nwsum > cur / wsum)
+        return nwsum / nocur;
     return cur > 0 ? wsum / cur : 0;
 }
 
@@ -174,9 +186,14 @@ void uft_tfmcc_rx_round(struct uft_tfmcc_rx *r, uint16_t cc_seq, int64_t supp_ra
         r->initrate = uft_tfmcc_rx_rate(r, now, grtt);
         return;
     }
-    /* someone slower already spoke this round: stay quiet */
+    /* Someone slower already spoke this round: stay quiet. UFTP's
+     * receivers keep quiet only when their RTT is below the GRTT, so when
+     * every receiver is as far away as the farthest (the GRTT is the
+     * largest RTT, and both travel quantized) nobody is ever suppressed
+     * and the feedback grows with the group. Here a receiver within 10%
+     * of the GRTT is suppressed too. */
     if (r->fb_at && (supp_rate < uft_tfmcc_rx_rate(r, now, grtt) || supp_rate < r->initrate) &&
-        (double)grtt / 1e9 > r->rtt_s)
+        1.1 * (double)grtt / 1e9 >= r->rtt_s)
         r->fb_at = 0;
 }
 
