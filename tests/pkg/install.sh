@@ -6,6 +6,7 @@
 #
 # Checks every installed file (programs, man pages, headers, libraries
 # with their SONAME and only ufcast_* exported, or global in the .a,
+# each in ufcast(3),
 # ufcast.pc, the systemd units pointing into the prefix, systemd-analyze
 # verify), then builds
 # examples/send_recv.c out of tree with only pkg-config's flags, once
@@ -47,6 +48,11 @@ sothers=$(nm -g --defined-only "$libdir/libufcast.a" | awk 'NF == 3 {print $3}' 
 [ -z "$sothers" ] || fail "libufcast.a has global symbols other than ufcast_*: $(echo $sothers | head -c 300)"
 n_api=$(nm -D --defined-only "$libdir/libufcast.so" | grep -c ' ufcast_')
 [ "$n_api" -ge 20 ] || fail "only $n_api ufcast_ symbols exported"
+for f in $(nm -D --defined-only "$libdir/libufcast.so" | awk '{print $3}' | sed 's/@.*//' |
+    grep '^ufcast_'); do
+    grep -q "$f" "$P/share/man/man3/ufcast.3" || fail "ufcast(3) does not document $f"
+    grep -q "$f(" "$P/include/ufcast/ufcast.h" || fail "ufcast.h does not declare $f"
+done
 ! grep -qE 'openssl|jansson' "$P/include/ufcast/ufcast.h" || fail "the public header names OpenSSL or jansson"
 grep -qx "ExecStart=$P/bin/uftpd -d \$UFTPD_OPTS" "$P/lib/systemd/system/uftpd.service" ||
     fail "uftpd.service's ExecStart does not name $P/bin/uftpd"
