@@ -6,9 +6,8 @@
 #
 # Checks every installed file (programs, man pages, headers, libraries
 # with their SONAME and only ufcast_* exported, or global in the .a,
-# each in ufcast(3),
-# ufcast.pc, the systemd units pointing into the prefix, systemd-analyze
-# verify), then builds
+# each in ufcast(3) and the header; ufcast.pc; the systemd units pointing
+# into the prefix, systemd-analyze verify), then builds
 # examples/send_recv.c out of tree with only pkg-config's flags, once
 # linked to libufcast.so and once to libufcast.a. As root, the shared
 # build receives and the static one sends a file in a network namespace:
