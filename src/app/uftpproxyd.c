@@ -399,6 +399,23 @@ static int start(struct proxyd *d, struct uft_signkey **key)
     return 0;
 }
 
+/* --user and --confine, last before the loop: a proxy writes no files
+ * once started, except its log's directory when the log rolls (-g). */
+static int confine(struct proxyd *d)
+{
+    const char *dirs[1];
+    char logdir[4096], *slash;
+    size_t n = 0;
+    if (!d->o.foreground && d->o.log_max_mb) {
+        snprintf(logdir, sizeof logdir, "%s", d->o.logfile);
+        slash = strrchr(logdir, '/');
+        if (slash)
+            slash[slash == logdir] = '\0';
+        dirs[n++] = slash ? logdir : ".";
+    }
+    return app_confine(&d->log, "uftpproxyd", d->o.user, d->o.confine, dirs, n, false);
+}
+
 int main(int argc, char **argv)
 {
     struct proxyd d;
@@ -428,7 +445,8 @@ int main(int argc, char **argv)
         signal(SIGPIPE, SIG_IGN);
         if (d.o.nice && setpriority(PRIO_PROCESS, 0, (int)d.o.nice) != 0)
             uft_log_printf(&d.log, 1, "cannot set priority -N %ld: %s", d.o.nice, strerror(errno));
-        rc = run(&d);
+        if ((rc = confine(&d)) == 0)
+            rc = run(&d);
     }
     uft_proxy_free(d.proxy);
     uft_signkey_free(key);

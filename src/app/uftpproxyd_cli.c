@@ -28,6 +28,14 @@ static int parse_keygen(const struct opt *o, const char *v, void *opts, char *er
     return 0;
 }
 
+/* Codes of the long-only options (opt.h). */
+enum { L_USER = OPT_CODE_FIRST, L_CONFINE };
+
+static const struct opt_name names[] = {
+    {L_USER, "user"},
+    {L_CONFINE, "confine"},
+};
+
 static const struct opt table[] = {
     {'s', "dest|fp=fingerprint", OPT_STR, OFF(server_dest), 0, 0, NULL,
      "server proxy: forward to dest, or to whoever signs heartbeats with this key"},
@@ -65,12 +73,16 @@ static const struct opt table[] = {
     {'I', "interface[,...]", OPT_STR, OFF(ifaces), 0, 0, NULL, "interfaces to join on"},
     {'M', "address[,...]", OPT_STR, OFF(pub_addrs), 0, 0, NULL,
      "public addresses to listen on (default 230.4.4.1)"},
+    {L_USER, "NAME[:GROUP]", OPT_STR, OFF(user), 0, 0, NULL,
+     "run as this user once the sockets and log are open (root only)"},
+    {L_CONFINE, NULL, OPT_FLAG, OFF(confine), 0, 0, NULL,
+     "no file system writes (Landlock), no exec or ptrace (seccomp)"},
 };
 
 void uftpproxyd_cli_usage(FILE *f)
 {
-    opt_usage(f, "uftpproxyd", "{ -s dest|fp=fingerprint | -c | -r } [options]", table,
-              sizeof table / sizeof table[0]);
+    opt_usage_names(f, "uftpproxyd", "{ -s dest|fp=fingerprint | -c | -r } [options]", table,
+                    sizeof table / sizeof table[0], names, sizeof names / sizeof names[0]);
 }
 
 static int cross_checks(struct uftpproxyd_opts *o, const bool *seen, char *err, size_t n)
@@ -118,7 +130,8 @@ int uftpproxyd_cli_parse(int argc, char **argv, struct uftpproxyd_opts *o, char 
     for (i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0)
             return UFTPPROXYD_CLI_HELP;
-    first = opt_parse(table, sizeof table / sizeof table[0], argc, argv, o, seen, err, errlen);
+    first = opt_parse_names(table, sizeof table / sizeof table[0], names,
+                            sizeof names / sizeof names[0], argc, argv, o, seen, err, errlen);
     if (first < 0)
         return UFTPPROXYD_CLI_ERROR;
     if (first < argc) {

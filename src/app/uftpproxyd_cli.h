@@ -40,6 +40,9 @@ struct uftpproxyd_opts {
     const char *curve;       /* -e (UFTP 4 only) */
     const char *ifaces;      /* -I */
     const char *pub_addrs;   /* -M */
+    /* ufcast's own long options */
+    const char *user; /* --user NAME[:GROUP]: drop to that user once set up */
+    bool confine;     /* --confine: Landlock and seccomp (sys/confine.h) */
 };
 
 enum { UFTPPROXYD_CLI_OK = 0, UFTPPROXYD_CLI_ERROR = 1, UFTPPROXYD_CLI_HELP = 2 };

@@ -16,7 +16,9 @@
 #   - seccomp: the daemon's log names the filter; without -s, exec is
 #     refused: a second daemon with --confine and no -s is checked for
 #     Seccomp 2 and its log says "no exec";
-#   - --user with an unknown name exits 1 and names the option.
+#   - --user with an unknown name exits 1 and names the option;
+#   - uftpproxyd --user nobody --confine runs as nobody with Seccomp 2 and
+#     no writable directory.
 # usage: confine.sh BUILD_APP_DIR
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -121,6 +123,28 @@ pid2=$(daemon_pid "$W/r2") || bad "the second uftpd is not running: $(cat "$W/c1
 [ -n "${pid2:-}" ] && ! grep -q "^Seccomp:[[:space:]]*2$" "/proc/$pid2/status" &&
     bad "the second uftpd has no seccomp filter"
 grep -q -- "--confine: seccomp filter: no exec" "$W/c1b.log" || bad "the second log does not say no exec"
+
+# uftpproxyd takes the same options
+net_bg c1 60 "$B/uftpproxyd" -d -c -x 2 -p 1046 -U 0x0a0000fe --user nobody --confine \
+    >"$W/proxy.log" 2>&1
+n=50
+while ! grep -q "seccomp filter" "$W/proxy.log" && [ "$n" -gt 0 ]; do
+    sleep 0.1
+    n=$((n - 1))
+done
+ppid=
+for p in $(ip netns pids "$(net_ns c1)"); do
+    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = uftpproxyd ] && ppid=$p
+done
+if [ -z "$ppid" ]; then
+    bad "uftpproxyd is not running: $(cat "$W/proxy.log")"
+else
+    [ "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$ppid/status")" = "$nuid $nuid $nuid $nuid" ] ||
+        bad "uftpproxyd does not run as nobody"
+    grep -q "^Seccomp:[[:space:]]*2$" "/proc/$ppid/status" || bad "uftpproxyd has no seccomp filter"
+    grep -q -- "--confine: Landlock ABI [0-9]*: the file system is writable only under (nothing)" \
+        "$W/proxy.log" || bad "uftpproxyd's log does not name its Landlock rules"
+fi
 net_bg_stop
 [ "$fail" = 0 ] && echo "PASS confine (uid/gid $nuid/$ngid, Seccomp 2, NoNewPrivs 1, Landlock refused a write to a 1777 directory, file intact)"
 exit $fail
