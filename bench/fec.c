@@ -2,10 +2,12 @@
  * FEC micro-benchmark: encode and decode throughput of core/fec.c, in MB
  * of data blocks processed per second of one core's user CPU time, for
  * blocks of 1300 and 8800 bytes, groups of k = 32, 64, 128 data blocks and
- * m = 4, 8, 16 parity rows. Decoding is measured twice: with one block of
- * the group lost, and with m lost (the most the rows can rebuild); each
- * call loses a different set of blocks and uses different rows, so the
- * decode matrix is built every time as it would be on a real receiver.
+ * m = 4, 8, 16 parity rows. Encoding is measured for a whole group at
+ * once and block by block (uft_fec_encode_add, as a sender reading a file
+ * would). Decoding is measured twice: with one block of the group lost,
+ * and with m lost (the most the rows can rebuild); each call loses a
+ * different set of blocks and uses different rows, so the decode matrix
+ * is built every time as it would be on a real receiver.
  * memcpy of the same bytes, measured in the same run, is the reference.
  *
  * usage: uft_fec_bench [-t SECONDS]   (0.3 s of CPU per figure)
@@ -53,6 +55,23 @@ static double encode_rate(struct uft_fec *f, unsigned k, size_t len, double secs
         for (int i = 0; i < 16; i++, calls++)
             if (uft_fec_encode(f, k, len, (const uint8_t *const *)data, parity) != 0)
                 return -1;
+        end = cpu_s();
+    } while (end - start < secs);
+    return (double)calls * (double)(k * len) / (end - start) / 1e6;
+}
+
+/* The same, block by block as a streaming sender codes them. */
+static double add_rate(struct uft_fec *f, unsigned k, unsigned m, size_t len, double secs)
+{
+    double start = cpu_s(), end;
+    uint64_t calls = 0;
+    do {
+        for (unsigned j = 0; j < m; j++)
+            memset(parity[j], 0, len);
+        for (unsigned i = 0; i < k; i++)
+            if (uft_fec_encode_add(f, k, len, i, data[i], parity) != 0)
+                return -1;
+        calls++;
         end = cpu_s();
     } while (end - start < secs);
     return (double)calls * (double)(k * len) / (end - start) / 1e6;
@@ -151,31 +170,32 @@ int main(int argc, char **argv)
     for (i = 0; i < MAX_M; i++)
         if ((parity[i] = malloc(8800)) == NULL)
             return 1;
-    printf("%6s %4s %3s %10s %10s %10s %9s\n", "block", "k", "m", "enc MB/s", "dec1 MB/s",
-           "decm MB/s", "overhead");
+    printf("%6s %4s %3s %10s %10s %10s %10s %9s\n", "block", "k", "m", "enc MB/s", "add MB/s",
+           "dec1 MB/s", "decm MB/s", "overhead");
     for (l = 0; l < sizeof lens / sizeof lens[0]; l++) {
         printf("%6zu memcpy reference: %.0f MB/s\n", lens[l], memcpy_rate(lens[l], secs));
         for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
             for (size_t mi = 0; mi < sizeof ms / sizeof ms[0]; mi++) {
                 unsigned k = ks[ki], m = ms[mi];
                 struct uft_fec *f;
-                double enc, dec1, decm;
+                double enc, add, dec1, decm;
                 int rc = uft_fec_new(&f, k, m, lens[l]);
                 if (rc != 0) {
                     fprintf(stderr, "uft_fec_bench: k=%u m=%u: %s\n", k, m, uft_strerror(rc));
                     return 1;
                 }
                 enc = encode_rate(f, k, lens[l], secs);
+                add = add_rate(f, k, m, lens[l], secs);
                 dec1 = decode_rate(f, k, m, 1, lens[l], secs);
                 decm = decode_rate(f, k, m, m, lens[l], secs);
                 uft_fec_free(f);
-                if (enc < 0 || dec1 < 0 || decm < 0) {
+                if (enc < 0 || add < 0 || dec1 < 0 || decm < 0) {
                     fprintf(stderr, "uft_fec_bench: k=%u m=%u block %zu: wrong result\n", k, m,
                             lens[l]);
                     return 1;
                 }
-                printf("%6zu %4u %3u %10.0f %10.0f %10.0f %8.1f%%\n", lens[l], k, m, enc, dec1,
-                       decm, 100.0 * m / k);
+                printf("%6zu %4u %3u %10.0f %10.0f %10.0f %10.0f %8.1f%%\n", lens[l], k, m, enc,
+                       add, dec1, decm, 100.0 * m / k);
                 fflush(stdout);
             }
         }

@@ -16,8 +16,9 @@
  * of projects no longer developed. Our own table code would be an order
  * of magnitude slower and one more thing to get right.
  *
- * We take from ISA-L only ec_init_tables and ec_encode_data (the tables
- * and the SIMD multiply); scripts/check-core-io.sh allows exactly those in
+ * We take from ISA-L only ec_init_tables, ec_encode_data and
+ * ec_encode_data_update (the tables, the SIMD multiply, and the same one
+ * source at a time); scripts/check-core-io.sh allows exactly those in
  * src/core. The coefficients are ours, not gf_gen_cauchy1_matrix's: its
  * rows depend on k, ours (see fec.h) on the row number alone, so a group
  * with fewer than k blocks is just the code's first n columns and a
@@ -49,16 +50,17 @@
 struct uft_fec {
     unsigned k, m;
     size_t block_len;
-    uint8_t *coef;    /* m x k, coef[j * k + i] = 1 / ((255 - j) ^ i) */
-    uint8_t *enc_tbl; /* TBL * tab_n * m: tables for groups of tab_n blocks */
-    unsigned tab_n;   /* 0 until the first encode */
-    uint8_t *mat;     /* m x k scratch: encode matrix, then decode matrix */
-    uint8_t *dec_tbl; /* TBL * k * m: decode tables */
-    uint8_t lg[256];  /* GF(2^8) logarithms to base 2 (lg[0] unused) */
-    uint8_t ex[255];  /* and powers of 2 */
-    uint8_t **src;    /* k source pointers */
-    uint8_t **dst;    /* m destination pointers */
-    uint8_t *pad;     /* block_len: the short last block, zero-padded */
+    uint8_t *coef;     /* m x k, coef[j * k + i] = 1 / ((255 - j) ^ i) */
+    uint8_t *full_tbl; /* TBL * k * m: tables of coef, for single rows and sources */
+    uint8_t *enc_tbl;  /* TBL * tab_n * m: tables for groups of tab_n blocks */
+    unsigned tab_n;    /* 0 until the first encode */
+    uint8_t *mat;      /* m x k scratch: encode matrix, then decode matrix */
+    uint8_t *dec_tbl;  /* TBL * k * m: decode tables */
+    uint8_t lg[256];   /* GF(2^8) logarithms to base 2 (lg[0] unused) */
+    uint8_t ex[255];   /* and powers of 2 */
+    uint8_t **src;     /* k source pointers */
+    uint8_t **dst;     /* m destination pointers */
+    uint8_t *pad;      /* block_len: the short last block, zero-padded */
 };
 
 /* The field ISA-L computes in: polynomial x^8 + x^4 + x^3 + x^2 + 1, in
@@ -90,13 +92,15 @@ int uft_fec_new(struct uft_fec **out, unsigned k, unsigned m, size_t block_len)
     f->m = m;
     f->block_len = block_len;
     f->coef = malloc((size_t)m * k);
+    f->full_tbl = malloc((size_t)TBL * k * m);
     f->enc_tbl = malloc((size_t)TBL * k * m);
     f->mat = malloc((size_t)m * k);
     f->dec_tbl = malloc((size_t)TBL * k * m);
     f->src = calloc(k + m, sizeof *f->src);
     f->dst = calloc(m, sizeof *f->dst);
     f->pad = malloc(block_len);
-    if (!f->coef || !f->enc_tbl || !f->mat || !f->dec_tbl || !f->src || !f->dst || !f->pad) {
+    if (!f->coef || !f->full_tbl || !f->enc_tbl || !f->mat || !f->dec_tbl || !f->src || !f->dst ||
+        !f->pad) {
         uft_fec_free(f);
         return UFT_E_NOMEM;
     }
@@ -104,6 +108,7 @@ int uft_fec_new(struct uft_fec **out, unsigned k, unsigned m, size_t block_len)
     for (j = 0; j < m; j++)
         for (i = 0; i < k; i++)
             f->coef[j * k + i] = f->ex[(255 - f->lg[(255 - j) ^ i]) % 255];
+    ec_init_tables((int)k, (int)m, f->coef, f->full_tbl);
     *out = f;
     return 0;
 }
@@ -113,6 +118,7 @@ void uft_fec_free(struct uft_fec *f)
     if (f == NULL)
         return;
     free(f->coef);
+    free(f->full_tbl);
     free(f->enc_tbl);
     free(f->mat);
     free(f->dec_tbl);
@@ -186,10 +192,34 @@ int uft_fec_encode_row(struct uft_fec *f, unsigned n, size_t last_len, const uin
         return UFT_E_INVAL;
     if (!load_sources(f, n, last_len, data))
         return UFT_E_INVAL;
-    encode_tables(f, n);
-    /* a row's tables are contiguous: TBL bytes per source */
-    ec_encode_data((int)f->block_len, (int)n, 1, f->enc_tbl + (size_t)TBL * n * row, f->src,
+    /* a row's tables are TBL bytes per source in order: the first n of
+     * the full table's row are this group's */
+    ec_encode_data((int)f->block_len, (int)n, 1, f->full_tbl + (size_t)TBL * f->k * row, f->src,
                    &parity);
+    return 0;
+}
+
+int uft_fec_encode_add(struct uft_fec *f, unsigned n, size_t last_len, unsigned pos,
+                       const uint8_t *block, uint8_t *const parity[])
+{
+    const uint8_t *src = block;
+    unsigned j;
+    if (!group_ok(f, n, last_len) || pos >= n || block == NULL || parity == NULL)
+        return UFT_E_INVAL;
+    for (j = 0; j < f->m; j++) {
+        if (parity[j] == NULL)
+            return UFT_E_INVAL;
+        f->dst[j] = parity[j];
+    }
+    if (pos == n - 1 && last_len < f->block_len) {
+        memcpy(f->pad, block, last_len);
+        memset(f->pad + last_len, 0, f->block_len - last_len);
+        src = f->pad;
+    }
+    /* a source's coefficients do not depend on n: the full table serves
+     * groups of every size */
+    ec_encode_data_update((int)f->block_len, (int)f->k, (int)f->m, (int)pos, f->full_tbl,
+                          (uint8_t *)src, f->dst); /* ISA-L only reads the source */
     return 0;
 }
 

@@ -54,6 +54,15 @@ int uft_fec_encode(struct uft_fec *f, unsigned n, size_t last_len, const uint8_t
 int uft_fec_encode_row(struct uft_fec *f, unsigned n, size_t last_len, const uint8_t *const data[],
                        unsigned row, uint8_t *parity);
 
+/* Add data block pos (< n) of a group of n to parity rows 0..m-1, for a
+ * sender that codes blocks as it reads them, in any order, keeping only
+ * the parity of each open group: parity[] starts as m buffers of
+ * block_len zeros and, once all n blocks are added, equals what
+ * uft_fec_encode makes. block holds block_len bytes, or last_len when pos
+ * is n - 1. Adding a block twice cancels it. UFT_E_INVAL on a bad argument. */
+int uft_fec_encode_add(struct uft_fec *f, unsigned n, size_t last_len, unsigned pos,
+                       const uint8_t *block, uint8_t *const parity[]);
+
 /* Rebuild the lost data blocks of a group of n blocks. block[i] is a
  * buffer for data block i (block_len bytes; block[n-1] last_len bytes);
  * bit i of `present` (uft_bit_get order, (n + 7) / 8 bytes) is set when

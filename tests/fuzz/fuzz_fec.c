@@ -1,12 +1,13 @@
 /*
  * libFuzzer harness for the FEC codec: the input picks a code (k, m,
  * block length), a group (its size and the last block's length), which
- * data blocks are lost and which parity rows arrive in what order, and the
- * data bytes. The group is encoded, the lost blocks are overwritten and
- * decoded, and they must come back exactly, or the decoder must say
- * UFT_E_TOOFEW (having written nothing) when fewer rows than lost blocks
- * arrived. The rest of the input checks a section layout round trip.
- * Every input is meaningful, so it needs no seed corpus.
+ * data blocks are lost and which parity rows arrive in what order, the
+ * data bytes, and whether the parity is made at once or block by block in
+ * an input-chosen order. The group is encoded, the lost blocks are
+ * overwritten and decoded, and they must come back exactly, or the
+ * decoder must say UFT_E_TOOFEW (having written nothing) when fewer rows
+ * than lost blocks arrived. The rest of the input checks a section layout
+ * round trip. Every input is meaningful, so it needs no seed corpus.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -54,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static uint8_t orig[MAX_K][MAX_LEN], work[MAX_K][MAX_LEN], par[MAX_M][MAX_LEN];
     uint8_t *blockp[MAX_K], *parp[MAX_M], present[MAX_K / 8 + 1];
     const uint8_t *got[MAX_M];
-    unsigned rows[MAX_M], k, m, n, i, j, lost = 0, np;
+    unsigned rows[MAX_M], order[MAX_K], k, m, n, i, j, lost = 0, np, stream;
     size_t len, last, b;
     struct uft_fec *f;
     struct in in = {data, size, 0};
@@ -81,13 +82,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                    (size ? data[(i * len + b) % size] : 0));
         blockp[i] = orig[i];
     }
+    stream = next(&in) & 1;
+    for (i = 0; i < n; i++)
+        order[i] = i;
+    for (i = 0; stream && i < n; i++) { /* the order blocks are streamed in */
+        unsigned r = i + next(&in) % (n - i), x = order[i];
+        order[i] = order[r];
+        order[r] = x;
+    }
     layout_round_trip(&in);
     if (uft_fec_new(&f, k, m, len) != 0)
         abort();
     for (j = 0; j < m; j++)
         parp[j] = par[j];
-    if (uft_fec_encode(f, n, last, (const uint8_t *const *)blockp, parp) != 0)
-        abort();
+    if (!stream) {
+        if (uft_fec_encode(f, n, last, (const uint8_t *const *)blockp, parp) != 0)
+            abort();
+    } else {
+        for (j = 0; j < m; j++)
+            memset(par[j], 0, len);
+        for (i = 0; i < n; i++)
+            if (uft_fec_encode_add(f, n, last, order[i], blockp[order[i]], parp) != 0)
+                abort();
+    }
     for (i = 0; i < n; i++) {
         size_t bl = i == n - 1 ? last : len;
         if (present[i / 8] >> (i % 8) & 1) {

@@ -1,6 +1,7 @@
 /*
  * The FEC codec: every loss pattern of a small code, random patterns of
- * big ones, the short last block, too few rows, single rows, the code's
+ * big ones, the short last block, too few rows, single rows, a sender
+ * streaming a section block by block, the code's
  * coefficients against a plain GF(2^8) reference, and the grouping of a
  * section's blocks. Random tests print their seed (UFT_SEED=... repeats).
  */
@@ -301,6 +302,71 @@ static void test_single_rows(void **state)
     uft_fec_free(big);
 }
 
+/* A sender streaming one section: blocks in order, each added to the
+ * parity of its (interleaved) group, the last block short. Each group's
+ * parity equals the whole-group encode; adding a block twice cancels it. */
+static void test_streaming(void **state)
+{
+    enum { BLOCKS = 130, K = 64, M = 6, LEN = 1300, LAST = 333 };
+    struct uft_fec_layout l;
+    struct uft_fec *f;
+    uint8_t *sec[BLOCKS], *par[3][M], *whole[M];
+    const uint8_t *grp[K];
+    uint32_t b, g;
+    unsigned pos, j, n;
+    (void)state;
+    seed();
+    assert_int_equal(uft_fec_new(&f, K, M, LEN), 0);
+    assert_int_equal(uft_fec_layout_init(&l, BLOCKS, K, UFT_FEC_INTERLEAVED), 0);
+    assert_int_equal(l.groups, 3);
+    for (b = 0; b < BLOCKS; b++) {
+        size_t len = b == BLOCKS - 1 ? LAST : LEN, i;
+        sec[b] = malloc(len);
+        assert_non_null(sec[b]);
+        for (i = 0; i < len; i++)
+            sec[b][i] = (uint8_t)rnd();
+    }
+    for (g = 0; g < 3; g++)
+        for (j = 0; j < M; j++) {
+            par[g][j] = calloc(1, LEN);
+            assert_non_null(par[g][j]);
+        }
+    for (j = 0; j < M; j++) {
+        whole[j] = malloc(LEN);
+        assert_non_null(whole[j]);
+    }
+    for (b = 0; b < BLOCKS; b++) {
+        uft_fec_layout_locate(&l, b, &g, &pos);
+        n = uft_fec_layout_group_blocks(&l, g);
+        assert_int_equal(
+            uft_fec_encode_add(f, n, g == (BLOCKS - 1) % 3 ? LAST : LEN, pos, sec[b], par[g]), 0);
+    }
+    for (g = 0; g < 3; g++) {
+        size_t last = g == (BLOCKS - 1) % 3 ? LAST : LEN;
+        n = uft_fec_layout_group_blocks(&l, g);
+        for (pos = 0; pos < n; pos++)
+            grp[pos] = sec[uft_fec_layout_block(&l, g, pos)];
+        assert_int_equal(uft_fec_encode(f, n, last, grp, whole), 0);
+        for (j = 0; j < M; j++)
+            assert_memory_equal(par[g][j], whole[j], LEN);
+        /* the same block added twice leaves the parity as it was */
+        assert_int_equal(uft_fec_encode_add(f, n, last, 1, grp[1], par[g]), 0);
+        assert_int_equal(uft_fec_encode_add(f, n, last, 1, grp[1], par[g]), 0);
+        for (j = 0; j < M; j++)
+            assert_memory_equal(par[g][j], whole[j], LEN);
+    }
+    assert_int_equal(uft_fec_encode_add(f, 44, LEN, 44, sec[0], par[0]), UFT_E_INVAL);
+    assert_int_equal(uft_fec_encode_add(f, 65, LEN, 0, sec[0], par[0]), UFT_E_INVAL);
+    for (b = 0; b < BLOCKS; b++)
+        free(sec[b]);
+    for (j = 0; j < M; j++) {
+        free(whole[j]);
+        for (g = 0; g < 3; g++)
+            free(par[g][j]);
+    }
+    uft_fec_free(f);
+}
+
 /* GF(2^8) with the polynomial x^8 + x^4 + x^3 + x^2 + 1 (0x11d), by shift
  * and add: the reference the code is pinned to. */
 static uint8_t ref_mul(uint8_t a, uint8_t b)
@@ -467,10 +533,11 @@ static void test_layout(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_pattern), cmocka_unit_test(test_random_64_16),
-        cmocka_unit_test(test_random_200_55), cmocka_unit_test(test_short_last),
-        cmocka_unit_test(test_single_rows),   cmocka_unit_test(test_reference_code),
-        cmocka_unit_test(test_bad_arguments), cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_every_pattern),  cmocka_unit_test(test_random_64_16),
+        cmocka_unit_test(test_random_200_55),  cmocka_unit_test(test_short_last),
+        cmocka_unit_test(test_single_rows),    cmocka_unit_test(test_streaming),
+        cmocka_unit_test(test_reference_code), cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_layout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
