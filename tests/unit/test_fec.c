@@ -217,6 +217,15 @@ static void test_random_200_55(void **state)
     random_patterns(200, 55, 1300, 60);
 }
 
+/* The edges of the field: k + m = 256 either way round. */
+static void test_random_edges(void **state)
+{
+    (void)state;
+    random_patterns(250, 6, 100, 40);
+    random_patterns(1, 255, 64, 20);
+    random_patterns(128, 128, 40, 20);
+}
+
 /* The short last block codes as its zero-padded self; rebuilt, it is
  * written at its true length and not a byte further. */
 static void test_short_last(void **state)
@@ -533,11 +542,11 @@ static void test_layout(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_pattern),  cmocka_unit_test(test_random_64_16),
-        cmocka_unit_test(test_random_200_55),  cmocka_unit_test(test_short_last),
-        cmocka_unit_test(test_single_rows),    cmocka_unit_test(test_streaming),
-        cmocka_unit_test(test_reference_code), cmocka_unit_test(test_bad_arguments),
-        cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_every_pattern), cmocka_unit_test(test_random_64_16),
+        cmocka_unit_test(test_random_200_55), cmocka_unit_test(test_random_edges),
+        cmocka_unit_test(test_short_last),    cmocka_unit_test(test_single_rows),
+        cmocka_unit_test(test_streaming),     cmocka_unit_test(test_reference_code),
+        cmocka_unit_test(test_bad_arguments), cmocka_unit_test(test_layout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
