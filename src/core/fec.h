@@ -50,7 +50,8 @@ int uft_fec_encode(struct uft_fec *f, unsigned n, size_t last_len, const uint8_t
                    uint8_t *const parity[]);
 
 /* Parity row `row` alone (row < m), equal to row `row` of uft_fec_encode:
- * for a sender that sends more parity when receivers ask for it. */
+ * for a sender that sends more parity when receivers ask for it.
+ * UFT_E_INVAL on a bad argument. */
 int uft_fec_encode_row(struct uft_fec *f, unsigned n, size_t last_len, const uint8_t *const data[],
                        unsigned row, uint8_t *parity);
 
@@ -68,8 +69,8 @@ int uft_fec_encode_add(struct uft_fec *f, unsigned n, size_t last_len, unsigned 
  * bit i of `present` (uft_bit_get order, (n + 7) / 8 bytes) is set when
  * block[i] holds the data, clear when it was lost and is to be written.
  * parity[p] holds parity row rows[p] (block_len bytes), p < n_parity; rows
- * must be distinct and below m. Any e of them rebuild e lost blocks; extra
- * rows are not read.
+ * must be distinct and below m. Any e rows rebuild e lost blocks: the
+ * first e given are used and the rest are not read.
  * Returns the number of blocks rebuilt (0 when none was lost), or
  * UFT_E_TOOFEW when fewer parity rows than lost blocks were given (nothing
  * is written), UFT_E_INVAL on a bad argument. */
