@@ -63,7 +63,7 @@ topology() { # topology MTU
         ip -n "$ns" link set eth0 mtu "$1"
     done
     ip -n "$(net_ns br)" link set br0 mtu "$1"
-    [ -z "$RATE" ] || ip -n "$(net_ns srv)" qdisc add dev eth0 root tbf rate "${RATE}kbit" \
+    [ -z "$RATE" ] || tc -n "$(net_ns srv)" qdisc add dev eth0 root tbf rate "${RATE}kbit" \
         burst 256kb latency 100ms
     i=1
     while [ "$i" -le "$RECEIVERS" ]; do

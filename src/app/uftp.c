@@ -597,12 +597,55 @@ static uft_ts wait_until(uft_ts deadline, uft_ts now, bool progress)
     return deadline > now && deadline - now > cap ? now + cap : deadline;
 }
 
+/* Datagrams that are due together and go to one address with one size
+ * (blocks of a file, above all) leave in one UDP GSO send. */
+struct txbatch {
+    uint8_t buf[UFT_UDP_GSO_MAX + 10000];
+    size_t len, seg; /* bytes held; the size of each datagram */
+    unsigned n;      /* datagrams held */
+    bool short_tail; /* the last one is shorter: nothing may follow it */
+    struct uft_addr to;
+};
+
+static void flush_batch(struct sender *s, struct txbatch *b)
+{
+    if (!b->n)
+        return;
+    if (uft_udp_send_segs(s->fd, b->buf, b->len, b->seg, &b->to) != 0) {
+        const char *why = strerror(errno);
+        char where[80];
+        uft_log_printf(&s->log, 1, "send to %s failed: %s",
+                       uft_udp_format(&b->to, where, sizeof where), why);
+    }
+    b->len = b->n = 0;
+    b->short_tail = false;
+}
+
+/* The datagram of n bytes just pulled to b->buf + b->len joins the batch,
+ * or the batch goes out first and it starts the next. */
+static void add_to_batch(struct sender *s, struct txbatch *b, size_t n, const struct uft_addr *to)
+{
+    bool joins = b->n && !b->short_tail && n <= b->seg && b->n < UFT_UDP_GSO_SEGS &&
+                 b->len + n <= UFT_UDP_GSO_MAX && to->len == b->to.len &&
+                 memcmp(&to->ss, &b->to.ss, to->len) == 0;
+    if (!joins) {
+        size_t at = b->len;
+        flush_batch(s, b);
+        memmove(b->buf, b->buf + at, n);
+        b->seg = n;
+        b->to = *to;
+    }
+    b->short_tail = n < b->seg;
+    b->len += n;
+    b->n++;
+}
+
 /* Send what is due, then sleep on the socket and the timer until the
  * session's next deadline; the loop's timer has nanosecond resolution,
  * so pacing needs no spinning. */
 static int run(struct sender *s, struct uft_server *srv)
 {
-    static uint8_t buf[10000];
+    static struct txbatch batch;
     struct uft_loop loop;
     int code = 0;
     s->srv = srv;
@@ -623,7 +666,7 @@ static int run(struct sender *s, struct uft_server *srv)
                 uft_log_printf(&s->log, 0, "Stopped by the caller, aborting all clients");
             uft_server_interrupt(srv, now);
         }
-        while ((n = uft_server_pull(srv, now, buf, sizeof buf, &tx)) > 0) {
+        while ((n = uft_server_pull(srv, now, batch.buf + batch.len, 10000, &tx)) > 0) {
             struct uft_addr to;
             if (tx.dst == UFT_DST_PUBLIC)
                 to = s->pub;
@@ -631,14 +674,10 @@ static int run(struct sender *s, struct uft_server *srv)
                 to = s->priv;
             else
                 uft_udp_from_peer(&tx.peer, &to);
-            if (uft_udp_send(s->fd, buf, (size_t)n, &to) != 0) {
-                const char *why = strerror(errno);
-                char where[80];
-                uft_log_printf(&s->log, 1, "send to %s failed: %s",
-                               uft_udp_format(&to, where, sizeof where), why);
-            }
+            add_to_batch(s, &batch, (size_t)n, &to);
             now = uft_clock_now_ns();
         }
+        flush_batch(s, &batch);
         if (uft_server_done(srv, &code))
             break;
         if (progress_due(s->prog, now))

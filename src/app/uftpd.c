@@ -692,6 +692,7 @@ static int setup_socket(struct daemon *d, char *err, size_t errlen)
         snprintf(err, errlen, "-p %u: cannot open the UDP port: %s", d->port, strerror(errno));
         return UFT_E_IO;
     }
+    uft_udp_enable_gro(d->fd); /* a GSO sender's run of blocks arrives as one read */
     snprintf(list, sizeof list, "%s", d->o.pub_addrs);
     for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         struct uft_addr g;
@@ -744,9 +745,10 @@ static void on_readable(void *ctx, int fd)
         uft_ts now = uft_clock_now_ns();
         for (i = 0; i < b.n; i++) {
             struct uft_peer p;
-            canonical(&b.from[i]);
-            uft_udp_to_peer(&b.from[i], &p);
-            uft_client_feed(d->client, now, b.buf[i], b.len[i], &p);
+            if (i == 0 || b.src[i] != b.src[i - 1])
+                canonical(&b.from[b.src[i]]);
+            uft_udp_to_peer(&b.from[b.src[i]], &p);
+            uft_client_feed(d->client, now, b.p[i], b.len[i], &p);
         }
     }
 }

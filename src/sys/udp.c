@@ -11,8 +11,11 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -358,10 +361,111 @@ ssize_t uft_udp_recv(int fd, void *buf, size_t cap, struct uft_addr *from)
     }
 }
 
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
+/* 1 once the kernel or a route has refused UDP_SEGMENT (or the user
+ * said UFCAST_NO_GSO), -1 while it works, 0 before the first send */
+static int gso_off;
+
+static int send_one_by_one(int fd, const uint8_t *p, size_t len, size_t seg,
+                           const struct uft_addr *to)
+{
+    while (len) {
+        size_t n = len < seg ? len : seg;
+        int rc = uft_udp_send(fd, p, n, to);
+        if (rc)
+            return rc;
+        p += n;
+        len -= n;
+    }
+    return 0;
+}
+
+int uft_udp_send_segs(int fd, const void *buf, size_t len, size_t seg, const struct uft_addr *to)
+{
+    union {
+        char b[CMSG_SPACE(sizeof(uint16_t))];
+        struct cmsghdr align;
+    } ctl;
+    struct uft_addr dst;
+    struct iovec iov;
+    struct msghdr mh;
+    struct cmsghdr *cm;
+    uint16_t gso = (uint16_t)seg;
+    int waits = 0;
+    if (gso_off == 0) /* UFCAST_NO_GSO=1 in the environment: never (for comparisons) */
+        gso_off = getenv("UFCAST_NO_GSO") && strcmp(getenv("UFCAST_NO_GSO"), "0") != 0 ? 1 : -1;
+    if (gso_off > 0 || len <= seg || seg == 0 || seg > UINT16_MAX)
+        return send_one_by_one(fd, buf, len, seg ? seg : len, to);
+    mapped(fd, to, &dst);
+    memset(&mh, 0, sizeof mh);
+    memset(&ctl, 0, sizeof ctl);
+    iov.iov_base = (void *)(uintptr_t)buf;
+    iov.iov_len = len;
+    mh.msg_name = &dst.ss;
+    mh.msg_namelen = dst.len;
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = ctl.b;
+    mh.msg_controllen = sizeof ctl.b;
+    cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_UDP;
+    cm->cmsg_type = UDP_SEGMENT;
+    cm->cmsg_len = CMSG_LEN(sizeof gso);
+    memcpy(CMSG_DATA(cm), &gso, sizeof gso);
+    for (;;) {
+        struct pollfd p = {fd, POLLOUT, 0};
+        if (sendmsg(fd, &mh, 0) >= 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == ENOBUFS) {
+            if (waits++ >= 100)
+                return UFT_E_IO;
+            if (poll(&p, 1, 10) < 0 && errno != EINTR)
+                return UFT_E_IO;
+            continue;
+        }
+        /* no GSO here (old kernel, a device without checksum offload,
+         * IPsec): from now on one datagram at a time */
+        gso_off = 1;
+        return send_one_by_one(fd, buf, len, seg, to);
+    }
+}
+
+void uft_udp_enable_gro(int fd)
+{
+    int on = 1;
+    (void)setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on);
+}
+
+/* the segment size of a coalesced read, 0 when it is one datagram */
+static size_t gro_size(struct msghdr *mh)
+{
+    struct cmsghdr *cm;
+    for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+        if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO) {
+            int v;
+            memcpy(&v, CMSG_DATA(cm), sizeof v);
+            return v > 0 ? (size_t)v : 0;
+        }
+    }
+    return 0;
+}
+
 int uft_udp_recv_batch(int fd, struct uft_udp_batch *b)
 {
     struct mmsghdr msgs[UFT_UDP_BATCH];
     struct iovec iov[UFT_UDP_BATCH];
+    union {
+        char b[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl[UFT_UDP_BATCH];
     unsigned i;
     int n;
     memset(msgs, 0, sizeof msgs);
@@ -372,6 +476,8 @@ int uft_udp_recv_batch(int fd, struct uft_udp_batch *b)
         msgs[i].msg_hdr.msg_iovlen = 1;
         msgs[i].msg_hdr.msg_name = &b->from[i].ss;
         msgs[i].msg_hdr.msg_namelen = sizeof b->from[i].ss;
+        msgs[i].msg_hdr.msg_control = ctl[i].b;
+        msgs[i].msg_hdr.msg_controllen = sizeof ctl[i].b;
     }
     b->n = 0;
     do
@@ -380,10 +486,23 @@ int uft_udp_recv_batch(int fd, struct uft_udp_batch *b)
     if (n < 0)
         return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : UFT_E_IO;
     for (i = 0; i < (unsigned)n; i++) {
-        b->len[i] = msgs[i].msg_len;
+        size_t len = msgs[i].msg_len, seg = gro_size(&msgs[i].msg_hdr), off = 0;
         b->from[i].len = msgs[i].msg_hdr.msg_namelen;
+        if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+            continue; /* larger than any UFTP datagram: junk */
+        if (seg == 0 || seg >= len)
+            seg = len;
+        do {
+            size_t k = len - off < seg ? len - off : seg;
+            if (b->n >= UFT_UDP_DGRAMS)
+                break;
+            b->p[b->n] = b->buf[i] + off;
+            b->len[b->n] = k;
+            b->src[b->n] = (uint8_t)i;
+            b->n++;
+            off += k;
+        } while (off < len);
     }
-    b->n = (unsigned)n;
     return 0;
 }
 

@@ -81,18 +81,40 @@ int uft_udp_send(int fd, const void *buf, size_t len, const struct uft_addr *to)
 /* Receive one datagram: its length, 0 when none is waiting, or UFT_E_IO. */
 ssize_t uft_udp_recv(int fd, void *buf, size_t cap, struct uft_addr *from);
 
-/* Up to UFT_UDP_BATCH datagrams received with one system call. */
-#define UFT_UDP_BATCH 32
+/* Send len bytes as datagrams of seg bytes each (the last may be
+ * shorter) to one address with one system call: UDP GSO (UDP_SEGMENT),
+ * so the stack, a bridge or the NIC handles the run as one packet until
+ * it is cut. Where the kernel or the route refuses GSO, this and every
+ * later call send one datagram at a time. len is at most
+ * UFT_UDP_GSO_MAX and holds at most UFT_UDP_GSO_SEGS datagrams. */
+#define UFT_UDP_GSO_MAX  65000
+#define UFT_UDP_GSO_SEGS 64
+int uft_udp_send_segs(int fd, const void *buf, size_t len, size_t seg, const struct uft_addr *to);
+
+/* Ask for coalesced datagrams (UDP_GRO): a batch receive hands over up to
+ * 64 datagrams of one sender in one read and splits them again. Silently
+ * nothing where the kernel lacks it. */
+void uft_udp_enable_gro(int fd);
+
+/* Datagrams received with one system call (recvmmsg), up to
+ * UFT_UDP_BATCH reads, each of which may be a run of coalesced
+ * datagrams (UDP_GRO), split here: n datagrams at p[i], len[i] bytes,
+ * from[src[i]]. */
+#define UFT_UDP_BATCH  16
+#define UFT_UDP_READ   65536
+#define UFT_UDP_DGRAMS (UFT_UDP_BATCH * 64)
 struct uft_udp_batch {
-    uint8_t buf[UFT_UDP_BATCH][9216];
-    size_t len[UFT_UDP_BATCH];
+    uint8_t buf[UFT_UDP_BATCH][UFT_UDP_READ];
     struct uft_addr from[UFT_UDP_BATCH];
-    unsigned n; /* how many arrived */
+    const uint8_t *p[UFT_UDP_DGRAMS];
+    size_t len[UFT_UDP_DGRAMS];
+    uint8_t src[UFT_UDP_DGRAMS];
+    unsigned n; /* how many datagrams */
 };
 
-/* Receive what is waiting, up to UFT_UDP_BATCH datagrams (recvmmsg);
- * b->n is 0 when nothing is. 0, or UFT_E_IO with errno. b is large
- * (about 300 KB): keep it static or on the heap. */
+/* Receive what is waiting (recvmmsg); b->n is 0 when nothing is. 0, or
+ * UFT_E_IO with errno. b is large (about 1 MB): keep it static or on the
+ * heap. */
 int uft_udp_recv_batch(int fd, struct uft_udp_batch *b);
 
 /* Convert between socket addresses and the core's opaque peers. */
