@@ -54,8 +54,10 @@ struct queue {
 
 /* FULL: the whole transfer; SRV_ABORT: the server is interrupted (it
  * sends ABORT) after 200 data packets; CL_ABORT: the client shuts down
- * (it sends ABORT) then. */
-enum mode { FULL, SRV_ABORT, CL_ABORT };
+ * (it sends ABORT) then; AUTH: the whole transfer with client
+ * authentication, so the CLIENT_KEY (sealed under the client's handshake
+ * key) is attacked too. */
+enum mode { FULL, SRV_ABORT, CL_ABORT, AUTH };
 
 struct world {
     uint8_t keytype;
@@ -398,7 +400,7 @@ static void deliver(struct world *w, bool to_server, struct pkt *p)
     bool *tested = to_server ? w->tested_srv : w->tested_cl;
     bool first = p->func < 32 && !tested[p->func];
     if (first && p->func != UFT_ANNOUNCE && p->func != UFT_REG_CONF &&
-        !(to_server && p->func == UFT_CLIENT_KEY)) {
+        !(to_server && p->func == UFT_CLIENT_KEY && w->mode != AUTH)) {
         tested[p->func] = true;
         drain(w, to_server);
         if (p->b[1] == UFT_ENCRYPTED)
@@ -493,7 +495,8 @@ static void step(struct world *w)
             deliver(w, false, p);
         release_held(w);
         uft_client_stats(w->cl, &st);
-        if (w->mode != FULL && !w->stopped && st.data_packets >= 200) {
+        if ((w->mode == SRV_ABORT || w->mode == CL_ABORT) && !w->stopped &&
+            st.data_packets >= 200) {
             w->stopped = true;
             if (w->mode == SRV_ABORT)
                 uft_server_interrupt(w->srv, w->now);
@@ -551,6 +554,7 @@ static void run_session(uint8_t keytype, enum mode mode)
     scfg.cc_type = UFT_CC_TFMCC;
     scfg.cc_init_rate = 4000000;
     scfg.wall_base_us = 1700000000000000ull;
+    scfg.client_auth = mode == AUTH;
     assert_int_equal(uft_server_create(&scfg, &file, 1, &sops, 0, &w.srv), 0);
     assert_int_equal(uft_client_create(&ccfg, &cops, &w.cl), 0);
 
@@ -571,7 +575,9 @@ static void run_session(uint8_t keytype, enum mode mode)
         step(&w);
         w.now += 100 * UFT_MSEC;
     }
-    if (mode != FULL) {
+    if (mode == AUTH)
+        assert_true(w.tested_srv[UFT_CLIENT_KEY]);
+    if (mode == SRV_ABORT || mode == CL_ABORT) {
         struct uft_server_dest d;
         assert_true(w.client_ended);
         assert_false(w.committed);
@@ -667,6 +673,12 @@ static void test_gcm_client_abort(void **state)
     run_session(UFT_KEY_AES256_GCM, CL_ABORT);
 }
 
+static void test_gcm_client_auth(void **state)
+{
+    (void)state;
+    run_session(UFT_KEY_AES256_GCM, AUTH);
+}
+
 static void test_ccm(void **state)
 {
     (void)state;
@@ -676,11 +688,9 @@ static void test_ccm(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_window),
-        cmocka_unit_test(test_gcm),
-        cmocka_unit_test(test_gcm_server_abort),
-        cmocka_unit_test(test_gcm_client_abort),
-        cmocka_unit_test(test_ccm),
+        cmocka_unit_test(test_window),           cmocka_unit_test(test_gcm),
+        cmocka_unit_test(test_gcm_server_abort), cmocka_unit_test(test_gcm_client_abort),
+        cmocka_unit_test(test_gcm_client_auth),  cmocka_unit_test(test_ccm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
