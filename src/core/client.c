@@ -950,13 +950,23 @@ int uft_client_create(const struct uft_client_cfg *cfg, const struct uft_client_
     return 0;
 }
 
+/* A session waiting for DONE_CONF has sent its final COMPLETE: the server
+ * counts it done and will never resume it, so it is finished as when the
+ * DONE_CONF does not come (files moved into place), not aborted, which
+ * with -T would strand them in the temp directory. */
 void uft_client_shutdown(struct uft_client *c, uft_ts now)
 {
     unsigned i;
     (void)now;
-    for (i = 0; i < c->cfg.max_sessions; i++)
-        if (c->sess[i].phase != C_FREE)
-            abort_session(c, &c->sess[i], "Client shutting down");
+    for (i = 0; i < c->cfg.max_sessions; i++) {
+        struct csession *s = &c->sess[i];
+        if (s->phase == C_FINAL) {
+            uft_cl_log(c, s, 1, "Shutting down before DONE_CONF; finishing the session");
+            end_session(c, s, true, "Session complete (unconfirmed)");
+        } else if (s->phase != C_FREE) {
+            abort_session(c, s, "Client shutting down");
+        }
+    }
 }
 
 void uft_client_free(struct uft_client *c)

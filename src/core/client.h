@@ -125,7 +125,8 @@ ssize_t uft_client_pull(struct uft_client *c, uft_ts now, uint8_t *buf, size_t c
 uft_ts uft_client_deadline(const struct uft_client *c);
 
 /* Abort every session ("Client shutting down"); pull the ABORTs, then
- * free. Partial files are discarded. */
+ * free. Partial files are discarded. A session that already sent its
+ * final COMPLETE is finished instead, as if its DONE_CONF never came. */
 void uft_client_shutdown(struct uft_client *c, uft_ts now);
 
 struct uft_client_stats {

@@ -56,13 +56,15 @@ struct queue {
  * sends ABORT) after 200 data packets; CL_ABORT: the client shuts down
  * (it sends ABORT) then; AUTH: the whole transfer with client
  * authentication, so the CLIENT_KEY (sealed under the client's handshake
- * key) is attacked too. */
-enum mode { FULL, SRV_ABORT, CL_ABORT, AUTH };
+ * key) is attacked too; STOP_FINAL: the client is shut down while it
+ * waits for DONE_CONF (its final COMPLETE sent): it must finish the
+ * session (files in place) and send no ABORT. */
+enum mode { FULL, SRV_ABORT, CL_ABORT, AUTH, STOP_FINAL };
 
 struct world {
     uint8_t keytype;
     enum mode mode;
-    bool stopped;
+    bool stopped, client_ok;
     struct uft_server *srv;
     struct uft_client *cl;
     uft_ts now;
@@ -143,8 +145,10 @@ static int cl_end(void *ctx, void *handle, bool commit)
 static void cl_event(void *ctx, const struct uft_event *ev)
 {
     struct world *w = ctx;
-    if (ev->type == UFT_EV_SESSION_END)
+    if (ev->type == UFT_EV_SESSION_END) {
         w->client_ended = true;
+        w->client_ok = ev->status == 0;
+    }
     if (ev->type == UFT_EV_LOG && getenv("REPLAY_VERBOSE"))
         fprintf(stderr, "[%.3f] client: %s\n", (double)w->now / 1e9, ev->text);
 }
@@ -491,6 +495,16 @@ static void step(struct world *w)
     drain(w, false);
     while (q_pop(&w->to_cl, p)) {
         struct uft_client_stats st;
+        if (w->mode == STOP_FINAL && p->func == UFT_DONE_CONF && !w->stopped) {
+            struct pkt *out = malloc(sizeof *out);
+            assert_non_null(out);
+            w->stopped = true;
+            uft_client_shutdown(w->cl, w->now);
+            assert_true(w->client_ended && w->client_ok);
+            assert_false(pull_one(w, false, out)); /* no ABORT */
+            free(out);
+            continue;
+        }
         if (!hold_back(w, p))
             deliver(w, false, p);
         release_held(w);
@@ -577,6 +591,11 @@ static void run_session(uint8_t keytype, enum mode mode)
     }
     if (mode == AUTH)
         assert_true(w.tested_srv[UFT_CLIENT_KEY]);
+    if (mode == STOP_FINAL) {
+        assert_true(w.stopped && w.client_ok && w.committed);
+        assert_memory_equal(w.src, w.dst, FILE_LEN);
+        goto out;
+    }
     if (mode == SRV_ABORT || mode == CL_ABORT) {
         struct uft_server_dest d;
         assert_true(w.client_ended);
@@ -679,6 +698,12 @@ static void test_gcm_client_auth(void **state)
     run_session(UFT_KEY_AES256_GCM, AUTH);
 }
 
+static void test_gcm_stop_final(void **state)
+{
+    (void)state;
+    run_session(UFT_KEY_AES256_GCM, STOP_FINAL);
+}
+
 static void test_ccm(void **state)
 {
     (void)state;
@@ -688,9 +713,13 @@ static void test_ccm(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_window),           cmocka_unit_test(test_gcm),
-        cmocka_unit_test(test_gcm_server_abort), cmocka_unit_test(test_gcm_client_abort),
-        cmocka_unit_test(test_gcm_client_auth),  cmocka_unit_test(test_ccm),
+        cmocka_unit_test(test_window),
+        cmocka_unit_test(test_gcm),
+        cmocka_unit_test(test_gcm_server_abort),
+        cmocka_unit_test(test_gcm_client_abort),
+        cmocka_unit_test(test_gcm_client_auth),
+        cmocka_unit_test(test_gcm_stop_final),
+        cmocka_unit_test(test_ccm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
