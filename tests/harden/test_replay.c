@@ -527,11 +527,18 @@ static void run_session(uint8_t keytype, enum mode mode)
 {
     struct world w;
     uint32_t members[1] = {CL_ID};
-    struct uft_server_file file = {"data.bin", UFT_FTYPE_REG, FILE_LEN, 1700000000, NULL, NULL};
+    struct uft_server_file file = {
+        .name = "data.bin", .ftype = UFT_FTYPE_REG, .size = FILE_LEN, .mtime = 1700000000};
     struct uft_server_cfg scfg;
     struct uft_client_cfg ccfg = {.client_id = CL_ID, .max_sessions = 2};
-    struct uft_server_ops sops = {&w, srv_event, srv_read, &wrapped};
-    struct uft_client_ops cops = {&w, cl_event, cl_begin, cl_write, cl_end, NULL, &wrapped};
+    struct uft_server_ops sops = {
+        .ctx = &w, .event = srv_event, .read = srv_read, .crypto = &wrapped};
+    struct uft_client_ops cops = {.ctx = &w,
+                                  .event = cl_event,
+                                  .file_begin = cl_begin,
+                                  .file_write = cl_write,
+                                  .file_end = cl_end,
+                                  .crypto = &wrapped};
     struct uft_client_stats cst;
     struct uft_server_stats sst;
     int iter, code = -1;
