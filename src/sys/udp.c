@@ -80,8 +80,23 @@ unsigned uft_udp_iface(const char *name, uint32_t *ipv4_out)
 {
     struct ifaddrs *ifs, *i;
     struct uft_addr want;
+    struct addrinfo hints, *res = NULL;
     unsigned idx = 0;
-    bool by_addr = uft_udp_resolve(name, 0, AF_UNSPEC, &want) == 0;
+    bool by_addr = false;
+    /* a name or a numeric address, never a DNS query: looking up "eth1"
+     * as a host stalls start-up for the resolver's timeout where no
+     * resolver answers */
+    memset(&hints, 0, sizeof hints);
+    hints.ai_flags = AI_NUMERICHOST;
+    hints.ai_socktype = SOCK_DGRAM;
+    if (getaddrinfo(name, NULL, &hints, &res) == 0 && res) {
+        memset(&want, 0, sizeof want);
+        memcpy(&want.ss, res->ai_addr, res->ai_addrlen);
+        want.len = res->ai_addrlen;
+        by_addr = true;
+    }
+    if (res)
+        freeaddrinfo(res);
     *ipv4_out = 0;
     if (getifaddrs(&ifs) != 0)
         return 0;
