@@ -90,6 +90,7 @@ static void drop_file(struct uft_client *c, struct csession *s)
     }
     free(s->got);
     s->got = NULL;
+    uft_cfec_free(s);
 }
 
 static void end_session(struct uft_client *c, struct csession *s, bool ok, const char *why)
@@ -285,20 +286,27 @@ static void report_result(struct uft_client *c, struct csession *s, const char *
     emit(c, s, &ev);
 }
 
-/* Every block is in: commit the file and owe a COMPLETE. */
-static void file_finished(struct uft_client *c, struct csession *s)
+/* Every block is in: check the file's hash if the server sends one (a
+ * mismatch discards it and reports it REJECTED), commit it and owe a
+ * COMPLETE. */
+void uft_cl_file_finished(struct uft_client *c, struct csession *s)
 {
-    int rc = 0;
+    int rc = 0, chk = uft_cfec_check(c, s);
+    if (chk == 1)
+        return; /* the hash is still to come */
     if (s->handle) {
-        rc = c->ops.file_end(c->ops.ctx, s->handle, true);
+        rc = c->ops.file_end(c->ops.ctx, s->handle, chk == 0);
         s->handle = NULL;
     }
     free(s->got);
     s->got = NULL;
+    uft_cfec_free(s);
     if (rc) {
         abort_session(c, s, "Could not store the received file");
         return;
     }
+    if (chk < 0)
+        s->status = UFT_COMP_REJECTED;
     s->file_done = true;
     s->phase = C_MIDGROUP;
     s->owe_complete = true;
@@ -386,7 +394,7 @@ static void begin_file(struct uft_client *c, struct csession *s, const struct uf
             s->got_count += (uint32_t)__builtin_popcount(s->got[k]);
         s->partial = s->got_count > 0;
         if (s->got_count == s->lay.blocks) {
-            file_finished(c, s); /* everything was already here */
+            uft_cl_file_finished(c, s); /* everything was already here */
             return;
         }
     }
@@ -465,7 +473,7 @@ static void on_fileseg(struct uft_client *c, struct csession *s, const struct uf
     }
     uft_bit_set(s->got, block);
     if (++s->got_count == s->lay.blocks)
-        file_finished(c, s);
+        uft_cl_file_finished(c, s);
 }
 
 static void on_done(struct uft_client *c, struct csession *s, const struct uft_msg *m, uft_ts now)
@@ -494,7 +502,13 @@ static void on_done(struct uft_client *c, struct csession *s, const struct uft_m
     if (s->phase != C_RECEIVING)
         return;
     if (s->lay.blocks == 0) {
-        file_finished(c, s);
+        uft_cl_file_finished(c, s);
+        return;
+    }
+    if (s->got_count == s->lay.blocks) {
+        /* every block is in and the file's hash is awaited */
+        if (uft_cfec_done_wait(c, s))
+            uft_cl_file_finished(c, s);
         return;
     }
     arm_naks(s, 0, d->section < s->lay.sections ? d->section : s->lay.sections - 1,
@@ -645,6 +659,11 @@ void uft_client_feed(struct uft_client *c, uft_ts now, const uint8_t *pkt, size_
     case UFT_ABORT:
         on_abort(c, s, &m);
         break;
+    case UFT_FEC_INFO:
+    case UFT_FEC_PARITY:
+    case UFT_FILE_HASH:
+        uft_cfec_feed(c, s, &m, now);
+        break;
     default:
         c->st.rx_dropped++;
         break;
@@ -710,7 +729,7 @@ static uft_ts session_deadline(const struct csession *s)
 {
     uft_ts t = UFT_NEVER;
     if (s->owe_register || s->owe_ack || s->owe_complete || s->status_owed || s->owe_final ||
-        s->owe_cc_ack || s->owe_kiack || s->owe_ckey)
+        s->owe_cc_ack || s->owe_kiack || s->owe_ckey || s->owe_fec_hello)
         return 0;
     switch (s->phase) {
     case C_PREREGISTER:
@@ -828,6 +847,14 @@ static bool session_reply(struct uft_client *c, struct csession *s, uft_ts now, 
         uft_msg_tstamp_set(s->version, s->fi_echo_us + (now - s->fi_rx) / 1000,
                            &m->u.fileinfo_ack.tstamp_hi, &m->u.fileinfo_ack.tstamp_lo);
         return true;
+    }
+    if (s->owe_fec_hello) {
+        s->owe_fec_hello = false;
+        if (s->fec) {
+            fill_hdr(c, s, m, UFT_FEC_HELLO);
+            uft_cfec_hello(s, m);
+            return true;
+        }
     }
     if (s->owe_complete) {
         s->owe_complete = false;

@@ -70,6 +70,10 @@ struct uft_client_cfg {
     struct uft_peer v4_proxy;
     bool v4_has_fp;
     uint8_t v4_fp[20];
+    /* --no-fec: never answer a server's FEC_INFO, so it sends this client
+     * no parity and no file hash (client_fec.c); FEC needs ops.file_read
+     * too, the hash check ops.hash_new. */
+    bool no_fec;
 };
 
 /* What the storage layer is asked to do with one FILEINFO. */
@@ -108,6 +112,18 @@ struct uft_client_ops {
     /* Optional: cryptography for encrypted (UFTP 5) sessions; NULL means
      * encrypted announcements are refused with an ABORT. */
     const struct uft_crypto_ops *crypto;
+    /* Optional (NULL: no FEC, no hash check): read back len bytes at off
+     * of the file being received, as written so far. 0 or a negative
+     * uft_err. */
+    int (*file_read)(void *ctx, void *handle, uint64_t off, uint8_t *buf, size_t len);
+    /* Optional (NULL: no hash check): SHA-256, as in struct
+     * uft_server_ops. With these and file_read, a file whose server sent
+     * its hash is read back and checked before file_end commits it; a
+     * mismatch discards it and reports it failed (COMPLETE status
+     * REJECTED). */
+    void *(*hash_new)(void *ctx);
+    void (*hash_update)(void *ctx, void *state, const uint8_t *data, size_t len);
+    void (*hash_final)(void *ctx, void *state, uint8_t *out);
 };
 
 int uft_client_create(const struct uft_client_cfg *cfg, const struct uft_client_ops *ops,
@@ -141,6 +157,10 @@ struct uft_client_stats {
     uint32_t sessions_ok, sessions_failed;
     uint64_t hb_sent, hb_auth_sent; /* HB_REQ sent, of them signed answers to challenges */
     uint64_t hb_ok, hb_failed;      /* HB_RESP received: accepted, refused */
+    uint64_t parity_packets;        /* FEC_PARITY received and looked at */
+    uint64_t fec_recovered;         /* blocks rebuilt from parity */
+    uint64_t parity_dropped;        /* rows dropped: memory cap, or unusable */
+    uint64_t hash_ok, hash_bad;     /* files checked against the server's hash */
 };
 void uft_client_stats(const struct uft_client *c, struct uft_client_stats *st);
 

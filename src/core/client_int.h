@@ -75,6 +75,11 @@ struct csession {
     bool owe_kiack;
     bool owe_ckey; /* CLIENT_KEY after each REGISTER */
 
+    /* FEC and the file hash (client_fec.c): NULL unless the server's
+     * FEC_INFO for the current file was taken */
+    struct uft_cfec *fec;
+    bool owe_fec_hello;
+
     /* TFMCC feedback (cc_type == UFT_CC_TFMCC) */
     uint8_t cc_type;
     struct uft_tfmcc_rx *cc;
@@ -143,6 +148,26 @@ void uft_cl_abort(struct uft_client *c, struct csession *s, const char *why);
  * NULL when there is no crypto or making one failed. */
 void *uft_cl_signkey(struct uft_client *c);
 bool uft_cl_peer_eq(const struct uft_peer *a, const struct uft_peer *b);
+
+/* Every block of the current file is in (client.c): check, commit and
+ * owe the COMPLETE. */
+void uft_cl_file_finished(struct uft_client *c, struct csession *s);
+
+/* FEC and file hashes (client_fec.c). */
+/* FEC_INFO, FEC_PARITY or FILE_HASH for session s. */
+void uft_cfec_feed(struct uft_client *c, struct csession *s, const struct uft_msg *m, uft_ts now);
+/* Before the file is committed: 0 to go on (no hash, or it matches),
+ * 1 to wait for the hash, UFT_E_AUTH when the file on disk does not
+ * match it (or cannot be read back). */
+int uft_cfec_check(struct uft_client *c, struct csession *s);
+/* A DONE for the current file while every block is in: true when the
+ * hash has been waited for long enough (the file is then committed
+ * unchecked). */
+bool uft_cfec_done_wait(struct uft_client *c, struct csession *s);
+/* Fill an FEC_HELLO. */
+void uft_cfec_hello(struct csession *s, struct uft_msg *m);
+/* Free the file's FEC state. */
+void uft_cfec_free(struct csession *s);
 
 /* TFMCC feedback (client_cc.c). */
 /* The session's feedback state when the ANNOUNCE asks for TFMCC (in m,

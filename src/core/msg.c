@@ -27,7 +27,7 @@ struct msg_type {
 /* Minimum bodies are the fixed parts from protocol.txt; variable parts
  * are checked by each decoder. PROXY_KEY's v4 form is 4 bytes longer and
  * its decoder checks that. */
-static const struct msg_type types[UFT_FUNC_MAX + 1] = {
+static const struct msg_type types[UFT_FUNC_EXT_MAX + 1] = {
     T(UFT_ANNOUNCE, "ANNOUNCE", 24, true, true, announce),
     T(UFT_REGISTER, "REGISTER", 44, true, true, register),
     T(UFT_CLIENT_KEY, "CLIENT_KEY", 8, true, true, client_key),
@@ -49,12 +49,16 @@ static const struct msg_type types[UFT_FUNC_MAX + 1] = {
     T(UFT_ABORT, "ABORT", 308, true, true, abort),
     T(UFT_CONG_CTRL, "CONG_CTRL", 16, true, true, cong_ctrl),
     T(UFT_CC_ACK, "CC_ACK", 4, true, true, cc_ack),
+    T(UFT_FEC_INFO, "FEC_INFO", 8, true, true, fec_info),
+    T(UFT_FEC_HELLO, "FEC_HELLO", 8, true, true, fec_hello),
+    T(UFT_FEC_PARITY, "FEC_PARITY", 16, true, true, fec_parity),
+    T(UFT_FILE_HASH, "FILE_HASH", 8 + UFT_FILE_HASH_LEN, true, true, file_hash),
 };
 
 static const struct msg_type *type_for(unsigned func, uint8_t ver)
 {
     const struct msg_type *t;
-    if (func == 0 || func > UFT_FUNC_MAX)
+    if (func == 0 || func > UFT_FUNC_EXT_MAX || !types[func].name)
         return NULL;
     t = &types[func];
     if ((ver == UFT_VER4 && !t->v4) || (ver == UFT_VER5 && !t->v5))
@@ -64,7 +68,7 @@ static const struct msg_type *type_for(unsigned func, uint8_t ver)
 
 const char *uft_msg_name(unsigned func)
 {
-    if (func == 0 || func > UFT_FUNC_MAX)
+    if (func == 0 || func > UFT_FUNC_EXT_MAX || !types[func].name)
         return "UNKNOWN";
     return types[func].name;
 }

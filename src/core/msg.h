@@ -74,6 +74,14 @@ enum uft_func {
     UFT_CONG_CTRL = 20,
     UFT_CC_ACK = 21,
     UFT_FUNC_MAX = 21,
+    /* ufcast's own types (docs/protocol-notes.md, "FEC and file hashes"):
+     * UFTP 4 and 5 drop a datagram of a type they do not know, so a plain
+     * peer never acts on them. */
+    UFT_FEC_INFO = 40,   /* S->private: this file gets parity and/or a hash */
+    UFT_FEC_HELLO = 41,  /* C->S: I decode parity and check hashes */
+    UFT_FEC_PARITY = 42, /* S->private: one parity row of one group */
+    UFT_FILE_HASH = 43,  /* S->private: the file's SHA-256 */
+    UFT_FUNC_EXT_MAX = 43,
 };
 
 enum uft_ext_type {
@@ -363,6 +371,45 @@ struct uft_cc_ack {
     struct uft_bytes ext_rest;
 };
 
+/* FEC_INFO / FEC_HELLO flags */
+enum { UFT_FECF_PARITY = 0x01, UFT_FECF_HASH = 0x02 };
+enum { UFT_FILE_HASH_LEN = 32 }; /* SHA-256 */
+
+/* FEC_INFO: sent after each FILEINFO of a regular file. k and order give
+ * the groups of every section (uft_fec_layout_init); m is how many parity
+ * rows per group the first pass sends (0: only on demand). */
+struct uft_fec_info {
+    uint16_t file_id;
+    uint8_t flags; /* UFT_FECF_* the server will send for this file */
+    uint8_t k;     /* 1..255 */
+    uint8_t order; /* enum uft_fec_order */
+    uint8_t m;
+};
+
+/* FEC_HELLO: a client's answer to FEC_INFO, after its FILEINFO_ACK. */
+struct uft_fec_hello {
+    uint16_t file_id;
+    uint8_t flags; /* UFT_FECF_* it takes */
+};
+
+/* FEC_PARITY: parity row `row` of group `group` of a section; data is
+ * one full block (the session's block size). */
+struct uft_fec_parity {
+    uint16_t file_id;
+    uint16_t section;
+    uint8_t k, order;
+    uint32_t group;
+    uint8_t row;
+    struct uft_bytes data;
+};
+
+/* FILE_HASH: the SHA-256 of a whole file, before its DONE. */
+struct uft_file_hash {
+    uint16_t file_id;
+    uint8_t hashtype; /* UFT_HASH_SHA256 */
+    struct uft_bytes hash;
+};
+
 /* The ENCRYPTED wrapper. payload is the AEAD ciphertext and tag. */
 struct uft_encrypted {
     uint64_t iv_ctr;
@@ -396,6 +443,10 @@ struct uft_msg {
         struct uft_abort abort;
         struct uft_cong_ctrl cong_ctrl;
         struct uft_cc_ack cc_ack;
+        struct uft_fec_info fec_info;
+        struct uft_fec_hello fec_hello;
+        struct uft_fec_parity fec_parity;
+        struct uft_file_hash file_hash;
     } u;
 };
 

@@ -249,6 +249,23 @@ static void describe_xfer(struct out *o, const struct uft_msg *m)
             put_tfmcc_ack(o, &m->u.cc_ack.tfmcc);
         put_rest(o, m->u.cc_ack.ext_rest);
         break;
+    case UFT_FEC_INFO:
+        put(o, " file_id=%u flags=0x%02x k=%u order=%u m=%u", m->u.fec_info.file_id,
+            m->u.fec_info.flags, m->u.fec_info.k, m->u.fec_info.order, m->u.fec_info.m);
+        break;
+    case UFT_FEC_HELLO:
+        put(o, " file_id=%u flags=0x%02x", m->u.fec_hello.file_id, m->u.fec_hello.flags);
+        break;
+    case UFT_FEC_PARITY: {
+        const struct uft_fec_parity *p = &m->u.fec_parity;
+        put(o, " file_id=%u section=%u k=%u order=%u group=%u row=%u datalen=%zu", p->file_id,
+            p->section, p->k, p->order, p->group, p->row, p->data.len);
+        break;
+    }
+    case UFT_FILE_HASH:
+        put(o, " file_id=%u hashtype=%u hashlen=%zu", m->u.file_hash.file_id,
+            m->u.file_hash.hashtype, m->u.file_hash.hash.len);
+        break;
     default:
         describe_setup(o, m);
         break;

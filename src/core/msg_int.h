@@ -93,5 +93,13 @@ int uft_msgi_dec_cong_ctrl(uint8_t ver, struct uft_rd *r, struct uft_msg *m);
 int uft_msgi_enc_cong_ctrl(uint8_t ver, struct uft_wr *w, const struct uft_msg *m);
 int uft_msgi_dec_cc_ack(uint8_t ver, struct uft_rd *r, struct uft_msg *m);
 int uft_msgi_enc_cc_ack(uint8_t ver, struct uft_wr *w, const struct uft_msg *m);
+int uft_msgi_dec_fec_info(uint8_t ver, struct uft_rd *r, struct uft_msg *m);
+int uft_msgi_enc_fec_info(uint8_t ver, struct uft_wr *w, const struct uft_msg *m);
+int uft_msgi_dec_fec_hello(uint8_t ver, struct uft_rd *r, struct uft_msg *m);
+int uft_msgi_enc_fec_hello(uint8_t ver, struct uft_wr *w, const struct uft_msg *m);
+int uft_msgi_dec_fec_parity(uint8_t ver, struct uft_rd *r, struct uft_msg *m);
+int uft_msgi_enc_fec_parity(uint8_t ver, struct uft_wr *w, const struct uft_msg *m);
+int uft_msgi_dec_file_hash(uint8_t ver, struct uft_rd *r, struct uft_msg *m);
+int uft_msgi_enc_file_hash(uint8_t ver, struct uft_wr *w, const struct uft_msg *m);
 
 #endif

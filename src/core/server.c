@@ -137,7 +137,8 @@ ssize_t uft_srv_finish_tx(struct uft_server *s, const struct uft_msg *m, uint8_t
             if (rc)
                 return rc;
         } else if (f == UFT_FILEINFO || f == UFT_FILESEG || f == UFT_DONE || f == UFT_DONE_CONF ||
-                   f == UFT_CONG_CTRL || (f == UFT_ABORT && s->phase != PH_ANNOUNCE)) {
+                   f == UFT_CONG_CTRL || (f == UFT_ABORT && s->phase != PH_ANNOUNCE) ||
+                   f > UFT_FUNC_MAX) {
             /* session traffic goes out under the group's key */
             n = uft_ssec_seal(s, buf, (size_t)n, cap);
             if (n < 0)
@@ -145,7 +146,7 @@ ssize_t uft_srv_finish_tx(struct uft_server *s, const struct uft_msg *m, uint8_t
         }
     }
     tx->dst = dst;
-    if (m->hdr.func == UFT_FILESEG)
+    if (m->hdr.func == UFT_FILESEG || m->hdr.func == UFT_FEC_PARITY)
         s->st.data_packets++;
     else
         s->st.ctrl_packets++;
@@ -480,6 +481,7 @@ static void start_data(struct uft_server *s, uft_ts now)
     if (s->cfg.cc_type == UFT_CC_TFMCC)
         uft_srv_cc_start(s, now);
     uft_srv_pace_file(s);
+    uft_srv_fec_file(s);
 }
 
 static void end_fileinfo(struct uft_server *s, uft_ts now)
@@ -565,6 +567,7 @@ static void start_file(struct uft_server *s, uft_ts now)
             /* a proxy answers no FILEINFO itself, only for its clients */
             d->state = d->is_proxy ? D_ACTIVE : D_REGISTERED;
             d->partial = false;
+            d->fec_ok = false;
             d->status = 0;
             d->nak_exceed = 0;
         }
@@ -632,6 +635,7 @@ static void round_due(struct uft_server *s, uft_ts now)
         owe(s, TX_ANNOUNCE);
     } else if (s->phase == PH_FILEINFO) {
         owe(s, TX_FILEINFO);
+        uft_srv_fec_owe_info(s);
     } else {
         owe(s, TX_DONE_CONF);
         owe(s, TX_DONE);
@@ -666,6 +670,7 @@ static void rewind_pass(struct uft_server *s, uft_ts now)
     while (s->block < s->lay.blocks && !uft_bit_get(s->naks, s->block))
         s->block++;
     s->end_of_pass = s->block >= s->lay.blocks;
+    uft_srv_fec_rewind(s);
     s->done_attempts = 0;
     s->done_at = now;
     s->next_data = now;
@@ -702,7 +707,7 @@ static void data_timers(struct uft_server *s, uft_ts now)
         start_file(s, now);
         return;
     }
-    if (!s->end_of_pass)
+    if (!s->end_of_pass || uft_srv_fec_pending(s))
         return;
     if (s->rewind_at && now >= s->rewind_at) {
         rewind_pass(s, now);
@@ -712,9 +717,10 @@ static void data_timers(struct uft_server *s, uft_ts now)
         return;
     if (s->done_attempts < s->cfg.robust) {
         s->done_attempts++;
+        uft_srv_fec_before_done(s, now);
         owe(s, TX_DONE);
         s->done_at = now + uft_tm_round(uft_srv_adv_grtt(s));
-        if (!s->rewind_at && naks_pending(s))
+        if (!s->rewind_at && (naks_pending(s) || uft_srv_fec_needed(s)))
             s->rewind_at = now + uft_tm_round(uft_srv_adv_grtt(s));
     } else if (!s->rewind_at) {
         lose_remaining(s, D_ACTIVE, now, "No COMPLETE from");
@@ -882,6 +888,7 @@ static void on_status(struct uft_server *s, struct dest *d, const struct uft_msg
 {
     const struct uft_status *st = &m->u.status;
     uint32_t first, n, i, naks = 0, cur_sec, cur_idx;
+    bool fec;
     if (s->phase != PH_DATA || st->file_id != s->file_id || st->section >= s->lay.sections)
         return;
     if (d->state != D_ACTIVE && d->state != D_ACTIVE_NAK)
@@ -896,9 +903,12 @@ static void on_status(struct uft_server *s, struct dest *d, const struct uft_msg
             return;
     }
     first = uft_layout_sec_first(&s->lay, st->section);
+    /* a capable client's NAKs become a parity need (server_fec.c) */
+    fec = uft_srv_fec_status(s, d, st->section, st->naks.p);
     for (i = 0; i < n; i++) {
         if (uft_bit_get(st->naks.p, i)) {
-            uft_bit_set(s->naks, first + i);
+            if (!fec)
+                uft_bit_set(s->naks, first + i);
             naks++;
         }
     }
@@ -1130,6 +1140,9 @@ void uft_server_feed(struct uft_server *s, uft_ts now, const uint8_t *pkt, size_
     case UFT_ABORT:
         on_abort(s, d, &m, now);
         break;
+    case UFT_FEC_HELLO:
+        uft_srv_fec_hello(s, d, &m);
+        break;
     default:
         s->st.rx_dropped++;
         s->st.rx_packets--;
@@ -1155,6 +1168,7 @@ static ssize_t pull_data(struct uft_server *s, uft_ts now, uint8_t *buf, size_t 
         lose_remaining(s, D_ACTIVE, now, "File unreadable for");
         return 0;
     }
+    uft_srv_fec_read(s, s->block, s->blockbuf, len);
     uft_layout_locate(&s->lay, s->block, &sec, &idx);
     memset(&m, 0, sizeof m);
     uft_srv_fill_hdr(s, &m, UFT_FILESEG);
@@ -1173,6 +1187,7 @@ static ssize_t pull_data(struct uft_server *s, uft_ts now, uint8_t *buf, size_t 
     if (n < 0)
         return n;
     uft_srv_pace_sent(s, sec, now);
+    uft_srv_fec_sent(s, s->block);
     uft_bit_clear(s->naks, s->block);
     while (s->block < s->lay.blocks && !uft_bit_get(s->naks, s->block))
         s->block++;
@@ -1203,6 +1218,8 @@ ssize_t uft_server_pull(struct uft_server *s, uft_ts now, uint8_t *buf, size_t c
         if (n != 0)
             return n;
     }
+    if (uft_srv_fec_ctrl_owed(s))
+        return uft_srv_fec_pull_ctrl(s, now, buf, cap, tx);
     for (which = 0; which < TX_LISTS; which++) {
         while (s->owed[which]) {
             struct uft_msg m;
@@ -1217,6 +1234,11 @@ ssize_t uft_server_pull(struct uft_server *s, uft_ts now, uint8_t *buf, size_t c
     }
     if (s->phase == PH_DATA && s->cc_owed)
         return uft_srv_cc_pull(s, now, buf, cap, tx);
+    if (s->phase == PH_DATA && uft_srv_fec_pending(s) && now >= s->next_data) {
+        ssize_t n = uft_srv_fec_pull(s, now, buf, cap, tx);
+        if (n != 0)
+            return n;
+    }
     if (s->phase == PH_DATA && !s->end_of_pass && now >= s->next_data)
         return pull_data(s, now, buf, cap, tx);
     return 0;
@@ -1233,12 +1255,12 @@ uft_ts uft_server_deadline(const struct uft_server *s)
     for (which = 0; which < TX_LISTS; which++)
         if (s->owed[which])
             return 0;
-    if (uft_ssec_keyinfo_owed(s))
+    if (uft_ssec_keyinfo_owed(s) || uft_srv_fec_ctrl_owed(s))
         return 0;
     if (rounds_phase(s))
         t = s->round_at;
     if (s->phase == PH_DATA) {
-        if (!s->end_of_pass)
+        if (!s->end_of_pass || uft_srv_fec_pending(s))
             t = s->next_data;
         else {
             t = s->done_at;
@@ -1401,6 +1423,8 @@ int uft_server_create(const struct uft_server_cfg *cfg, const struct uft_server_
         uft_srv_log(s, 0, "cannot set up encryption: %s", uft_strerror(rc));
         goto fail;
     }
+    if ((rc = uft_srv_fec_init(s)) != 0)
+        goto fail;
     s->phase = PH_ANNOUNCE;
     s->round_at = now;
     s->file_idx = (size_t)-1;
@@ -1416,6 +1440,7 @@ void uft_server_free(struct uft_server *s)
     if (!s)
         return;
     uft_ssec_free(s);
+    uft_srv_fec_free(s);
     free(s->dests);
     free(s->slots);
     free(s->files);

@@ -66,6 +66,14 @@ struct uft_server_cfg {
     size_t n_proxies;          /* entries in proxies[] */
     uint8_t cc_type;           /* UFT_CC_NONE (fixed rate) or UFT_CC_TFMCC */
     int64_t cc_min_rate, cc_init_rate, cc_max_rate; /* TFMCC bounds, bytes/s; 0 = unset */
+    /* Forward error correction for clients that ask for it (FEC_HELLO;
+     * server_fec.c): fec_k data blocks per group (1..255; 0 = no FEC),
+     * fec_m parity rows per group after each section of the first pass
+     * (proactive; fec_k + fec_m <= 255), and with fec_reactive the NAKs of
+     * capable clients are answered with new parity rows instead of the
+     * blocks they lack. Plain UFTP clients never see any of it. */
+    uint8_t fec_k, fec_m;
+    bool fec_reactive;
 };
 
 /* One entry of the file list, in sending order. The strings and handle
@@ -87,6 +95,13 @@ struct uft_server_ops {
     int (*read)(void *ctx, void *handle, uint64_t off, uint8_t *buf, size_t len);
     /* Cryptography, needed when cfg.keytype is set. */
     const struct uft_crypto_ops *crypto;
+    /* Optional (NULL: no FILE_HASH): SHA-256 of each regular file, made
+     * while the first pass reads it and sent to capable clients before
+     * its DONE. hash_new returns a state or NULL (out of memory);
+     * hash_final writes 32 bytes to out (NULL: discard) and frees the state. */
+    void *(*hash_new)(void *ctx);
+    void (*hash_update)(void *ctx, void *state, const uint8_t *data, size_t len);
+    void (*hash_final)(void *ctx, void *state, uint8_t *out);
 };
 
 /* Create a session that starts announcing at now. Copies cfg and the file
@@ -134,15 +149,18 @@ bool uft_server_dest(const struct uft_server *s, size_t i, struct uft_server_des
 
 /* Counters for tests and status output. */
 struct uft_server_stats {
-    uint64_t data_packets; /* FILESEG sent */
-    uint64_t ctrl_packets; /* everything else sent */
-    uint64_t rx_packets;   /* accepted from clients */
-    uint64_t rx_dropped;   /* malformed, foreign or out of phase */
-    uint64_t rx_unauth;    /* of them: a tag that does not check */
-    uint64_t rx_replayed;  /* of them: an IV counter seen before or older than the window */
-    uint32_t passes;       /* passes over the last regular file */
-    uint32_t clients;      /* known clients */
-    int64_t paced_rate;    /* -R -1: the rate learnt from NAKs, bytes/s; 0 = none */
+    uint64_t data_packets;    /* FILESEG sent */
+    uint64_t ctrl_packets;    /* everything else sent */
+    uint64_t rx_packets;      /* accepted from clients */
+    uint64_t rx_dropped;      /* malformed, foreign or out of phase */
+    uint64_t rx_unauth;       /* of them: a tag that does not check */
+    uint64_t rx_replayed;     /* of them: an IV counter seen before or older than the window */
+    uint32_t passes;          /* passes over the last regular file */
+    uint32_t clients;         /* known clients */
+    int64_t paced_rate;       /* -R -1: the rate learnt from NAKs, bytes/s; 0 = none */
+    uint64_t parity_packets;  /* FEC_PARITY sent (also counted in data_packets) */
+    uint64_t parity_reactive; /* of them: rows sent for NAKs */
+    uint64_t fec_clients;     /* FEC_HELLOs accepted (once per client and file) */
 };
 void uft_server_stats(const struct uft_server *s, struct uft_server_stats *st);
 

@@ -31,6 +31,7 @@ struct dest {
     bool rtt_sent;         /* its RTT went out in a CONG_CTRL this round */
     bool partial;          /* it holds part of the current file already */
     bool is_proxy;         /* a proxy answering for clients; never a receiver */
+    bool fec_ok;           /* sent FEC_HELLO for the current file (server_fec.c) */
     uint32_t via;          /* a client behind a proxy: that proxy's index + 1; 0 = direct */
     struct uft_sdest *sec; /* its keys, in an encrypted session */
     const uint8_t *fp;     /* its key's expected SHA-1 fingerprint (cfg), or NULL */
@@ -98,6 +99,7 @@ struct uft_server {
     uint32_t packet_size;
 
     struct uft_ssec *sec; /* encryption state, NULL when unencrypted */
+    struct uft_sfec *fec; /* FEC and file hashes (server_fec.c), NULL when off */
 
     struct pending_abort aborts[MAX_ABORTS];
     size_t n_aborts;
@@ -209,6 +211,42 @@ void uft_srv_pace_file(struct uft_server *s);
 void uft_srv_pace_pass(struct uft_server *s);
 void uft_srv_pace_sent(struct uft_server *s, uint32_t sec, uft_ts now);
 void uft_srv_pace_naks(struct uft_server *s, uint32_t sec, uint32_t naks);
+
+/* FEC and file hashes (server_fec.c). Every hook is a no-op when neither
+ * cfg.fec_k nor ops.hash_new is set, so server.c calls them unguarded. */
+int uft_srv_fec_init(struct uft_server *s);
+void uft_srv_fec_free(struct uft_server *s);
+/* The data of a regular file starts (start_data): per-file state. */
+void uft_srv_fec_file(struct uft_server *s);
+/* A FILEINFO round went out: FEC_INFO follows it. */
+void uft_srv_fec_owe_info(struct uft_server *s);
+/* d's FEC_HELLO. */
+void uft_srv_fec_hello(struct uft_server *s, struct dest *d, const struct uft_msg *m);
+/* The first pass read block b (len bytes in data): hash it in order. */
+void uft_srv_fec_read(struct uft_server *s, uint32_t b, const uint8_t *data, size_t len);
+/* Block b went out: after a section's last block in the first pass, its
+ * proactive parity is owed. */
+void uft_srv_fec_sent(struct uft_server *s, uint32_t b);
+/* A STATUS from d for section sec: true when its NAKs become a parity
+ * need (d is capable and reactive FEC is on); the server then does not
+ * mark the blocks for resending, except those parity cannot cover, which
+ * this sets in s->naks itself. */
+bool uft_srv_fec_status(struct uft_server *s, const struct dest *d, uint32_t sec,
+                        const uint8_t *naks);
+/* Parity needs recorded from NAKs that the next pass must answer. */
+bool uft_srv_fec_needed(const struct uft_server *s);
+/* A new pass: the recorded needs become parity owed now. */
+void uft_srv_fec_rewind(struct uft_server *s);
+/* A DONE is about to be owed: the file's hash goes before it. */
+void uft_srv_fec_before_done(struct uft_server *s, uft_ts now);
+/* Parity owed in this pass (sent before data, paced as data). */
+bool uft_srv_fec_pending(const struct uft_server *s);
+ssize_t uft_srv_fec_pull(struct uft_server *s, uft_ts now, uint8_t *buf, size_t cap,
+                         struct uft_tx *tx);
+/* FEC_INFO or FILE_HASH owed (sent before the lists: before the DONE). */
+bool uft_srv_fec_ctrl_owed(const struct uft_server *s);
+ssize_t uft_srv_fec_pull_ctrl(struct uft_server *s, uft_ts now, uint8_t *buf, size_t cap,
+                              struct uft_tx *tx);
 
 /* TFMCC glue (server_cc.c). */
 void uft_srv_cc_start(struct uft_server *s, uft_ts now);

@@ -76,7 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* client 1 of the simulator, so its traces make a good seed corpus */
     struct uft_client_cfg cfg = {.client_id = 1, .max_sessions = 4};
-    struct uft_client_ops ops = {NULL, NULL, st_begin, st_write, st_end, st_have, NULL};
+    struct uft_client_ops ops = {
+        .file_begin = st_begin, .file_write = st_write, .file_end = st_end, .file_have = st_have};
     struct uft_peer from = {4, {1, 2, 3, 4}};
     struct uft_client *c;
     struct uft_tx tx;
@@ -128,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {"empty", UFT_FTYPE_REG, 0, 1, NULL, NULL},
     };
     struct uft_server_cfg cfg;
-    struct uft_server_ops ops = {NULL, NULL, srv_read, NULL};
+    struct uft_server_ops ops = {.read = srv_read};
     struct uft_peer from = {4, {5, 6, 7, 8}};
     struct uft_server *s;
     struct uft_tx tx;

@@ -34,6 +34,8 @@ struct expect {
     unsigned adapt_rtts;   /* after the bottleneck changes, the sending rate is
                               within 25% of the new rate within this many
                               round trips (0: no check) */
+    size_t rejected;       /* clients whose hash check must fail: the server sees
+                              the file REJECTED and they keep no copy */
     size_t proxies;        /* real proxies: the server lists exactly these as
                               proxies, every client reply reached it through one,
                               and every client that is not to fail registered
@@ -97,6 +99,106 @@ static void b_loss1000(struct sim_cfg *c, struct expect *ex)
     c->n_files = 1;
     ex->ok = 1000;
     ex->max_data_ratio = 1.15;
+}
+
+/* FEC figures (issue 12): 1,000 clients, 600 ms round trip, 5% loss,
+ * random or in bursts (Gilbert-Elliott: bad state 10% of the time, half
+ * its packets lost, bursts of 5 packets on average), one 10 MB file at
+ * 20 MB/s, with one seed: FEC off, proactive parity (8 rows per group of
+ * 64), reactive (parity for NAKs), both, and both with half the clients
+ * plain (--no-fec). bench/fec_sim.sh prints them as a table. */
+static const struct sim_file one_file_10m[] = {{"ten.bin", UFT_FTYPE_REG, 10000000, NULL}};
+static bool half_plain[1000];
+
+static void fec_base(struct sim_cfg *c, struct expect *ex, bool burst, bool pro, bool re)
+{
+    base(c, 1000);
+    c->link.delay_ns = 300 * MS;
+    if (burst) {
+        c->link.ge_p = 0.2 / 9;
+        c->link.ge_r = 0.2;
+        c->link.ge_loss_bad = 0.5;
+    } else {
+        c->link.loss = 0.05;
+    }
+    c->server.rate = 20 * 1000 * 1000;
+    c->server.grtt_init = 700 * MS;
+    c->files = one_file_10m;
+    c->n_files = 1;
+    if (pro || re)
+        c->server.fec_k = 64;
+    if (pro)
+        c->server.fec_m = 8;
+    c->server.fec_reactive = re;
+    ex->ok = 1000;
+}
+
+static void b_fec_off(struct sim_cfg *c, struct expect *ex)
+{
+    fec_base(c, ex, false, false, false);
+}
+static void b_fec_pro(struct sim_cfg *c, struct expect *ex)
+{
+    fec_base(c, ex, false, true, false);
+}
+static void b_fec_re(struct sim_cfg *c, struct expect *ex)
+{
+    fec_base(c, ex, false, false, true);
+}
+static void b_fec_both(struct sim_cfg *c, struct expect *ex)
+{
+    fec_base(c, ex, false, true, true);
+}
+static void b_fec_mix(struct sim_cfg *c, struct expect *ex)
+{
+    size_t i;
+    fec_base(c, ex, false, true, true);
+    for (i = 0; i < 1000; i++)
+        half_plain[i] = i % 2 == 1;
+    c->plain = half_plain;
+}
+static void b_fecb_off(struct sim_cfg *c, struct expect *ex)
+{
+    fec_base(c, ex, true, false, false);
+}
+static void b_fecb_pro(struct sim_cfg *c, struct expect *ex)
+{
+    fec_base(c, ex, true, true, false);
+}
+static void b_fecb_re(struct sim_cfg *c, struct expect *ex)
+{
+    fec_base(c, ex, true, false, true);
+}
+static void b_fecb_both(struct sim_cfg *c, struct expect *ex)
+{
+    fec_base(c, ex, true, true, true);
+}
+static void b_fecb_mix(struct sim_cfg *c, struct expect *ex)
+{
+    b_fec_mix(c, ex);
+    c->link.loss = 0;
+    c->link.ge_p = 0.2 / 9;
+    c->link.ge_r = 0.2;
+    c->link.ge_loss_bad = 0.5;
+}
+
+/* The end-to-end hash: 5 clients on a lossy link with parity and hashes;
+ * client 3 reads back a changed byte, so its check fails, it discards
+ * the file and the server sees it REJECTED. */
+static void b_fec_hash(struct sim_cfg *c, struct expect *ex)
+{
+    base(c, 5);
+    c->link.delay_ns = 50 * MS;
+    c->link.loss = 0.05;
+    c->files = one_file_2m;
+    c->n_files = 1;
+    c->server.fec_k = 32;
+    c->server.fec_m = 4;
+    c->server.fec_reactive = true;
+    c->hash = true;
+    c->corrupt_client = 3;
+    ex->ok = 4;
+    ex->rejected = 1;
 }
 
 static void b_big10k(struct sim_cfg *c, struct expect *ex)
@@ -498,6 +600,17 @@ static const struct scenario scenarios[] = {
     {"unpaced_slow", "-R -1: 19 receivers at 1 Gbit/s, one at 50 Mbit/s, 3 files", b_unpaced_slow},
     {"loss1000", "1,000 clients, 600 ms RTT, 5% loss, 50 MB", b_loss1000},
     {"big10k", "10,000 clients, 2% loss, 5 MB", b_big10k},
+    {"fec_off", "1,000 clients, 600 ms RTT, 5% random loss, 10 MB, no FEC", b_fec_off},
+    {"fec_pro", "as fec_off, proactive parity 64+8", b_fec_pro},
+    {"fec_re", "as fec_off, reactive parity", b_fec_re},
+    {"fec_both", "as fec_off, proactive and reactive parity", b_fec_both},
+    {"fec_mix", "as fec_both, half the clients plain", b_fec_mix},
+    {"fecb_off", "1,000 clients, 600 ms RTT, 5% burst loss, 10 MB, no FEC", b_fecb_off},
+    {"fecb_pro", "as fecb_off, proactive parity 64+8", b_fecb_pro},
+    {"fecb_re", "as fecb_off, reactive parity", b_fecb_re},
+    {"fecb_both", "as fecb_off, proactive and reactive parity", b_fecb_both},
+    {"fecb_mix", "as fecb_both, half the clients plain", b_fecb_mix},
+    {"fec_hash", "5 clients, parity and hashes, one client's disk changes a byte", b_fec_hash},
 };
 
 /* The fewest transmissions a NAK-based sender needs per block, on average,
@@ -527,6 +640,11 @@ static double effective_rate(const struct sim_cfg *c)
             r = (double)l;
     }
     return r > 0 ? r : 1e12;
+}
+
+static bool c_hash(const struct sim_cfg *c)
+{
+    return c->hash;
 }
 
 static int run_one(const struct scenario *sc, uint64_t seed, bool quiet)
@@ -561,9 +679,11 @@ static int run_one(const struct scenario *sc, uint64_t seed, bool quiet)
     minimum = nak_minimum_per_block(cfg.link.loss, cfg.n_clients) * (double)r.blocks_needed;
     if (r.blocks_needed)
         ratio = (double)r.data_packets / minimum;
-    if (!r.ended || r.clients_bad || r.clients_ok != ex.ok || r.clients_failed != ex.failed ||
-        r.server_ok != ex.ok || r.server_failed != ex.failed || r.exit_code != ex.exit_code ||
-        r.mismatches || (ex.max_data_ratio > 0 && ratio > ex.max_data_ratio) ||
+    if (!r.ended || r.clients_bad != ex.rejected || r.hash_bad != ex.rejected ||
+        r.server_rejected != ex.rejected || (c_hash(&cfg) && r.hash_ok != ex.ok) ||
+        r.clients_ok != ex.ok || r.clients_failed != ex.failed || r.server_ok != ex.ok ||
+        r.server_failed != ex.failed || r.exit_code != ex.exit_code || r.mismatches ||
+        (ex.max_data_ratio > 0 && ratio > ex.max_data_ratio) ||
         (ex.max_passes && r.passes > ex.max_passes) ||
         (ex.max_time_x > 0 && (double)r.end_ns / 1e9 > ex.max_time_x * ideal))
         bad = 1;
@@ -649,6 +769,13 @@ static int run_one(const struct scenario *sc, uint64_t seed, bool quiet)
                (double)r.ctrl_packets / (double)cfg.n_clients,
                (double)r.client_packets / (double)cfg.n_clients, (unsigned long long)r.max_queue,
                wall);
+        if (cfg.server.fec_k || cfg.hash)
+            printf("         fec: %llu parity packets (%llu for NAKs), %llu blocks rebuilt, "
+                   "%llu FEC_HELLOs; hashes %llu ok %llu bad, %llu files rejected\n",
+                   (unsigned long long)r.parity_packets, (unsigned long long)r.parity_reactive,
+                   (unsigned long long)r.fec_recovered, (unsigned long long)r.fec_clients,
+                   (unsigned long long)r.hash_ok, (unsigned long long)r.hash_bad,
+                   (unsigned long long)r.server_rejected);
     }
     if (bad)
         printf("         replay with: uft_sim %s %llu\n", sc->name, (unsigned long long)seed);

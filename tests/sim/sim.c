@@ -139,7 +139,7 @@ struct node {
     uint64_t sched;      /* pending timer event, UINT64_MAX = none */
     struct cfile *files;
     uint64_t mismatches;
-    uint32_t server_files_ok;
+    uint32_t server_files_ok, server_rejected;
     bool server_failed;
 };
 
@@ -436,13 +436,13 @@ static uint32_t node_of(const struct uft_peer *pe)
 
 /* ---------- callbacks: server ---------- */
 
+static void fill_content(uint64_t seed, uint32_t f, uint64_t off, uint8_t *buf, size_t len);
+
 static int srv_read(void *ctx, void *handle, uint64_t off, uint8_t *buf, size_t len)
 {
     struct world *w = ctx;
     uint32_t f = (uint32_t)((uintptr_t)handle - 1);
-    size_t i;
-    for (i = 0; i < len; i++)
-        buf[i] = sim_content(w->cfg->seed, f, off + i);
+    fill_content(w->cfg->seed, f, off, buf, len);
     return 0;
 }
 
@@ -471,7 +471,9 @@ static void srv_event(void *ctx, const struct uft_event *ev)
         n = &w->nodes[i];
     if (!n)
         return;
-    if (ev->type == UFT_EV_FILE_RESULT)
+    if (ev->type == UFT_EV_FILE_RESULT && ev->status == UFT_COMP_REJECTED)
+        n->server_rejected++;
+    else if (ev->type == UFT_EV_FILE_RESULT)
         n->server_files_ok++;
     else
         n->server_failed = true;
@@ -556,6 +558,60 @@ static int cl_write(void *ctx, void *handle, uint64_t off, const uint8_t *data, 
         n->mismatches++;
     n->files[f].bytes += len;
     return 0;
+}
+
+/* Read back what was stored: the source bytes, a word of sim_content at
+ * a time (every stored byte was checked against them on its way in). */
+static void fill_content(uint64_t seed, uint32_t f, uint64_t off, uint8_t *buf, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint64_t o = off + i, word = mix64(seed ^ ((uint64_t)f << 48) ^ (o >> 3));
+        unsigned b;
+        for (b = (unsigned)(o & 7); b < 8 && i < len; b++, i++)
+            buf[i] = (uint8_t)(word >> (8 * b));
+    }
+}
+
+static int cl_read(void *ctx, void *handle, uint64_t off, uint8_t *buf, size_t len)
+{
+    struct ccb *cb = ctx;
+    uint32_t f = (uint32_t)((uintptr_t)handle - 1);
+    fill_content(cb->w->cfg->seed, f, off, buf, len);
+    if (cb->node == cb->w->cfg->corrupt_client && off == 0 && len > 0)
+        buf[0] ^= 0x40; /* a byte changed on this client's disk */
+    return 0;
+}
+
+/* The stand-in hash (sim_cfg.hash): FNV-1a over the bytes, spread to
+ * 256 bits. Both ends use it, so only equality matters. */
+static void *sim_hash_new(void *ctx)
+{
+    uint64_t *h = malloc(sizeof *h);
+    (void)ctx;
+    if (h)
+        *h = 0xcbf29ce484222325ull;
+    return h;
+}
+
+static void sim_hash_update(void *ctx, void *state, const uint8_t *data, size_t len)
+{
+    uint64_t *h = state;
+    size_t i;
+    (void)ctx;
+    for (i = 0; i < len; i++)
+        *h = (*h ^ data[i]) * 0x100000001b3ull;
+}
+
+static void sim_hash_final(void *ctx, void *state, uint8_t *out)
+{
+    uint64_t *h = state;
+    unsigned i;
+    (void)ctx;
+    if (out)
+        for (i = 0; i < 32; i++)
+            out[i] = (uint8_t)(mix64(*h + i / 8) >> (8 * (i % 8)));
+    free(h);
 }
 
 static void cl_have(void *ctx, void *handle, uint32_t block_len, uint32_t blocks, uint8_t *have)
@@ -908,7 +964,7 @@ static bool all_clients_idle(const struct world *w)
 static int setup(struct world *w, const struct sim_cfg *cfg, struct ccb **cbs, uint32_t **ids,
                  struct uft_server_file **files)
 {
-    struct uft_server_ops sops = {w, srv_event, srv_read, NULL};
+    struct uft_server_ops sops = {.ctx = w, .event = srv_event, .read = srv_read};
     struct uft_server_cfg scfg = cfg->server;
     size_t i;
     w->n_nodes = cfg->n_clients + 1;
@@ -917,6 +973,11 @@ static int setup(struct world *w, const struct sim_cfg *cfg, struct ccb **cbs, u
     if (cfg->server.keytype && make_keys(w, cfg) != 0)
         return -1;
     sops.crypto = w->crypto;
+    if (cfg->hash) {
+        sops.hash_new = sim_hash_new;
+        sops.hash_update = sim_hash_update;
+        sops.hash_final = sim_hash_final;
+    }
     w->uniform = !cfg->links && !cfg->link.rate_bps && !cfg->link.jitter_ns && cfg->link.dup == 0 &&
                  !cfg->link.down_at_ns;
     w->nodes = calloc(w->n_all, sizeof *w->nodes);
@@ -966,10 +1027,21 @@ static int setup(struct world *w, const struct sim_cfg *cfg, struct ccb **cbs, u
         (*ids)[i - 1] = (uint32_t)i;
         {
             struct uft_client_cfg ccfg = {.client_id = (uint32_t)i, .max_sessions = 2};
-            struct uft_client_ops cops = {&(*cbs)[i], cl_event, cl_begin,
-                                          cl_write,   cl_end,   cfg->preload > 0 ? cl_have : NULL,
-                                          w->crypto};
+            struct uft_client_ops cops = {.ctx = &(*cbs)[i],
+                                          .event = cl_event,
+                                          .file_begin = cl_begin,
+                                          .file_write = cl_write,
+                                          .file_end = cl_end,
+                                          .file_have = cfg->preload > 0 ? cl_have : NULL,
+                                          .crypto = w->crypto};
             ccfg.signkey = w->keys ? w->keys[i] : NULL;
+            ccfg.no_fec = cfg->plain && cfg->plain[i - 1];
+            cops.file_read = cl_read;
+            if (cfg->hash) {
+                cops.hash_new = sim_hash_new;
+                cops.hash_update = sim_hash_update;
+                cops.hash_final = sim_hash_final;
+            }
             if (cfg->n_proxies) {
                 size_t k = (i - 1) * cfg->n_proxies / cfg->n_clients;
                 uint32_t pid = (uint32_t)(w->n_nodes + k);
@@ -1033,6 +1105,14 @@ static void judge(struct world *w, const struct sim_cfg *cfg, struct sim_result 
             res->clients_bad++;
         else
             res->clients_failed++;
+        res->server_rejected += n->server_rejected;
+        {
+            struct uft_client_stats cs;
+            uft_client_stats(n->client, &cs);
+            res->fec_recovered += cs.fec_recovered;
+            res->hash_ok += cs.hash_ok;
+            res->hash_bad += cs.hash_bad;
+        }
         if (n->server_failed)
             res->server_failed++;
         else if (n->server_files_ok == cfg->n_files)
@@ -1051,6 +1131,9 @@ static void judge(struct world *w, const struct sim_cfg *cfg, struct sim_result 
     res->data_packets = st.data_packets;
     res->ctrl_packets = st.ctrl_packets;
     res->passes = st.passes;
+    res->parity_packets = st.parity_packets;
+    res->parity_reactive = st.parity_reactive;
+    res->fec_clients = st.fec_clients;
     for (f = 0; f < cfg->n_files; f++)
         if (cfg->files[f].ftype == UFT_FTYPE_REG)
             res->blocks_needed +=

@@ -97,6 +97,16 @@ struct sim_cfg {
     enum uft_proxy_kind proxy_kind;
     struct sim_link proxy_link;
     uint64_t proxy_down_ns;
+    /* FEC (server.fec_k, fec_m, fec_reactive): every client can decode
+     * parity (it reads back what it stored from the content function)
+     * unless plain[i - 1] is set for client i (--no-fec). With hash, the
+     * server and the clients exchange a stand-in 256-bit hash of each
+     * file (not SHA-256: cheap, and enough to catch a changed byte);
+     * client corrupt_client (0 = none) reads back one wrong byte at the
+     * start of each file, so its check must fail. */
+    const bool *plain;
+    bool hash;
+    uint32_t corrupt_client;
 };
 
 struct sim_result {
@@ -129,6 +139,11 @@ struct sim_result {
      * what uft_server_dest() lists: proxies, and clients behind one */
     uint64_t server_rx_clients, server_rx_proxies;
     size_t dest_proxies, dest_via_proxy;
+    /* FEC and hashes: parity sent (of data_packets), of it for NAKs; what
+     * clients rebuilt; FEC_HELLOs; hash checks passed and failed; files
+     * the server saw REJECTED */
+    uint64_t parity_packets, parity_reactive, fec_recovered, fec_clients;
+    uint64_t hash_ok, hash_bad, server_rejected;
 };
 
 /* Run one simulation. Returns 0, or -1 on a setup error. */
