@@ -28,8 +28,9 @@
 # (SIGTERM, then SIGKILL) when their scene ends.
 #
 # Self-checks first: a copy of the guide with an untagged block must be
-# refused, and copies whose quick-start sender fails, or succeeds but
-# sends the wrong file, must make this script fail.
+# refused, and copies where an example fails (uftp_keymgt with a curve
+# that does not exist) or succeeds but does the wrong thing (the
+# quick-start sender sends another file) must make this script fail.
 #
 # usage: guide.sh BUILD_APP_DIR [GUIDE.md]
 #   GUIDE_ONLY="scene ..." runs only those scenes; GUIDE_FAILFAST=1 stops
@@ -429,6 +430,11 @@ check_trouble_nobody() {
     says "$W/out/$EX.sender.err" "Announce timed out: no client registered"
     says "$W/out/$EX.sender.err" "Host: 0x0A62000B  Status: lost"
 }
+check_trouble_serverlist_receive() { :; }
+check_trouble_serverlist_send() {
+    says "$W/out/$EX.sender.err" "Transfer aborted by client 0x0A62000B: Server not in server list"
+    says "$(r receiver1)/tmp/uftpd.log" "Rejecting ANNOUNCE from 0A620001: server not in server list"
+}
 check_trouble_tempdir() {
     says "$W/out/$EX.receiver1.err" "-T"
     says "$W/out/$EX.receiver1.err" "file system"
@@ -488,24 +494,24 @@ end_scene() {
     if [ "$nbad" = "$f0" ]; then echo "PASS $1 (${secs}s)"; else echo "FAIL $1 (${secs}s)"; fi
 }
 
-# self_check NAME SED_SCRIPT WANT_TEXT: a copy of the guide edited by the
-# sed script must make this script fail, saying WANT_TEXT
+# self_check NAME SCENE SED_SCRIPT WANT_TEXT: a copy of the guide edited
+# by the sed script must make this script fail in SCENE, saying WANT_TEXT
 self_check() {
-    sed "$2" "$GUIDE" >"$W/broken.md"
+    sed "$3" "$GUIDE" >"$W/broken.md"
     cmp -s "$GUIDE" "$W/broken.md" && {
         echo "FAIL self-check $1: the edit did not apply"
         fail=1
         return 0
     }
     set +e
-    NET_LOCKED=1 GUIDE_CHILD=1 GUIDE_ONLY=lan GUIDE_FAILFAST=1 sh "$here/guide.sh" "$B" \
+    NET_LOCKED=1 GUIDE_CHILD=1 GUIDE_ONLY=$2 GUIDE_FAILFAST=1 sh "$here/guide.sh" "$B" \
         "$W/broken.md" >"$W/self.$1.log" 2>&1
     src=$?
     set -e
-    if [ "$src" -ne 0 ] && grep -qF -- "$3" "$W/self.$1.log"; then
-        echo "PASS self-check $1 (exit $src: $(grep -F -- "$3" "$W/self.$1.log" | head -1 | cut -c1-100))"
+    if [ "$src" -ne 0 ] && grep -qF -- "$4" "$W/self.$1.log"; then
+        echo "PASS self-check $1 (exit $src: $(grep -F -- "$4" "$W/self.$1.log" | head -1 | cut -c1-100))"
     else
-        echo "FAIL self-check $1: exit $src, want a failure saying \"$3\":"
+        echo "FAIL self-check $1: exit $src, want a failure saying \"$4\":"
         tail -5 "$W/self.$1.log"
         fail=1
     fi
@@ -528,9 +534,9 @@ fi
 need_root
 net_lock
 if [ -z "${GUIDE_CHILD:-}" ] && [ -z "${GUIDE_ONLY:-}" ]; then
-    self_check command 's|^uftp -R 100000 /srv/outgoing/report.pdf$|uftp -R 100000 --no-such-option /srv/outgoing/report.pdf|' \
-        "FAIL quick-send: on sender: exit 1 (want 0)"
-    self_check outcome 's|^uftp -R 100000 /srv/outgoing/report.pdf$|uftp -R 100000 /srv/outgoing/images|' \
+    self_check command closed 's|^uftp_keymgt -g ec:secp384r1 /srv/keys/server.pem$|uftp_keymgt -g ec:nosuchcurve /srv/keys/server.pem|' \
+        "FAIL closed-server-key: on sender: exit 1 (want 0)"
+    self_check outcome lan 's|^uftp -R 100000 /srv/outgoing/report.pdf$|uftp -R 100000 /srv/outgoing/images|' \
         "FAIL quick-send: receiver1: /srv/incoming/report.pdf differs"
 fi
 run_guide "$GUIDE"
