@@ -23,7 +23,9 @@
 # programs first on PATH, under a time limit; it must exit 0 (or N), and
 # then check_NAME below asserts the outcome: received files cmp-equal the
 # sent ones, JSON lines parse, the messages the guide promises are
-# logged. before_NAME, when defined, runs first (the satellite example is
+# logged; no sanitizer report may appear (a sanitized build's programs,
+# daemons too, write them to their host's /tmp). before_NAME, when
+# defined, runs first (the satellite example is
 # interrupted half-way by one). Daemons the examples start are stopped
 # (SIGTERM, then SIGKILL) when their scene ends.
 #
@@ -155,7 +157,8 @@ run_block() {
     # shellcheck disable=SC2086
     timeout -k 5 "${BLOCK_SECS:-60}" ip netns exec "$(net_ns "$_ns")" env -i \
         PATH="$B:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" HOME=/root \
-        LANG=C.UTF-8 ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
+        LANG=C.UTF-8 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=/tmp/sanitizer" \
+        UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=/tmp/sanitizer" \
         $GUIDE_VARS G_D="$W/h/$1" sh -c '
         for d in srv run var/log tmp; do
             mount --bind "$G_D/${d#var/}" "/$d" || { echo "guide.sh: cannot mount /$d" >&2; exit 125; }
@@ -490,6 +493,11 @@ run_guide() { # run_guide GUIDE
 
 end_scene() {
     scene_stop
+    # sanitizer reports (a sanitized build), daemons' included
+    for _f in "$W"/h/*/tmp/sanitizer.*; do
+        [ -e "$_f" ] || continue
+        EX=$1 bad "sanitizer report $(basename "$(dirname "$(dirname "$_f")")"):$(head -3 "$_f")"
+    done
     secs=$(awk -v a="$ts" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
     if [ "$nbad" = "$f0" ]; then echo "PASS $1 (${secs}s)"; else echo "FAIL $1 (${secs}s)"; fi
 }
