@@ -286,8 +286,17 @@ void uft_srv_fec_rewind(struct uft_server *s)
     if (!parity_on(s))
         return;
     for (g = 0; g < f->n_groups; g++) {
-        f->owe[g] = f->need[g];
-        f->owe_total += f->need[g];
+        unsigned rows = f->need[g], left = f->max_rows - f->next_row[g];
+        /* A client that lacks the most is missing its file if it loses a
+         * single one of these rows too; a margin of a quarter more (and
+         * one) saves most of those clients a round trip for the price of
+         * a few packets. */
+        if (rows)
+            rows += 1 + rows / 4;
+        if (rows > left)
+            rows = left;
+        f->owe[g] = (uint8_t)rows;
+        f->owe_total += rows;
         f->need[g] = 0;
     }
     f->cursor = 0;

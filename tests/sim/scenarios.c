@@ -34,6 +34,9 @@ struct expect {
     unsigned adapt_rtts;   /* after the bottleneck changes, the sending rate is
                               within 25% of the new rate within this many
                               round trips (0: no check) */
+    uint64_t hash_ok;      /* hash checks that must pass at least (0: as many as ok, with
+                              hashes); a client that loses both FEC_INFOs of a file and
+                              has it whole before the DONE keeps it unchecked */
     size_t rejected;       /* clients whose hash check must fail: the server sees
                               the file REJECTED and they keep no copy */
     size_t proxies;        /* real proxies: the server lists exactly these as
@@ -141,13 +144,18 @@ static void b_fec_pro(struct sim_cfg *c, struct expect *ex)
 {
     fec_base(c, ex, false, true, false);
 }
+/* The issue's bar: at least 30% less time than fec_off with the same
+ * seed. fec_off takes 39.9 s (x17.4 of the ideal 2.30 s) with seed 1, so
+ * x12.1 is 70% of it; reactive and combined parity must stay below. */
 static void b_fec_re(struct sim_cfg *c, struct expect *ex)
 {
     fec_base(c, ex, false, false, true);
+    ex->max_time_x = 12.1;
 }
 static void b_fec_both(struct sim_cfg *c, struct expect *ex)
 {
     fec_base(c, ex, false, true, true);
+    ex->max_time_x = 12.1;
 }
 static void b_fec_mix(struct sim_cfg *c, struct expect *ex)
 {
@@ -199,6 +207,35 @@ static void b_fec_hash(struct sim_cfg *c, struct expect *ex)
     c->corrupt_client = 3;
     ex->ok = 4;
     ex->rejected = 1;
+}
+
+/* Parity and hashes over the 20-file set (empty and one-byte files, a
+ * file of two sections, a directory, a link, a delete), 5% loss, groups
+ * of 16 so that sections end in small groups, and a client that is plain. */
+static bool one_plain[4] = {false, false, true, false};
+
+static void b_fec_files(struct sim_cfg *c, struct expect *ex)
+{
+    base(c, 4);
+    c->link.loss = 0.05;
+    c->files = files20;
+    c->n_files = sizeof files20 / sizeof files20[0];
+    c->server.fec_k = 16;
+    c->server.fec_m = 2;
+    c->server.fec_reactive = true;
+    c->plain = one_plain;
+    c->hash = true;
+    ex->ok = 4;
+    ex->hash_ok = 40; /* of 3 capable clients x 16 files of at least one byte */
+}
+
+/* The same in an encrypted session: the new types go sealed, as FILESEG. */
+static void b_fec_enc(struct sim_cfg *c, struct expect *ex)
+{
+    b_fec_files(c, ex);
+    c->server.keytype = UFT_KEY_AES256_GCM;
+    c->server.hashtype = UFT_HASH_SHA256;
+    c->server.curve = UFT_CURVE_P256;
 }
 
 static void b_big10k(struct sim_cfg *c, struct expect *ex)
@@ -611,6 +648,8 @@ static const struct scenario scenarios[] = {
     {"fecb_both", "as fecb_off, proactive and reactive parity", b_fecb_both},
     {"fecb_mix", "as fecb_both, half the clients plain", b_fecb_mix},
     {"fec_hash", "5 clients, parity and hashes, one client's disk changes a byte", b_fec_hash},
+    {"fec_files", "4 clients (one plain), parity and hashes over the 20-file set", b_fec_files},
+    {"fec_enc", "as fec_files, encrypted", b_fec_enc},
 };
 
 /* The fewest transmissions a NAK-based sender needs per block, on average,
@@ -680,9 +719,10 @@ static int run_one(const struct scenario *sc, uint64_t seed, bool quiet)
     if (r.blocks_needed)
         ratio = (double)r.data_packets / minimum;
     if (!r.ended || r.clients_bad != ex.rejected || r.hash_bad != ex.rejected ||
-        r.server_rejected != ex.rejected || (c_hash(&cfg) && r.hash_ok != ex.ok) ||
-        r.clients_ok != ex.ok || r.clients_failed != ex.failed || r.server_ok != ex.ok ||
-        r.server_failed != ex.failed || r.exit_code != ex.exit_code || r.mismatches ||
+        r.server_rejected != ex.rejected ||
+        (c_hash(&cfg) && r.hash_ok < (ex.hash_ok ? ex.hash_ok : ex.ok)) || r.clients_ok != ex.ok ||
+        r.clients_failed != ex.failed || r.server_ok != ex.ok || r.server_failed != ex.failed ||
+        r.exit_code != ex.exit_code || r.mismatches ||
         (ex.max_data_ratio > 0 && ratio > ex.max_data_ratio) ||
         (ex.max_passes && r.passes > ex.max_passes) ||
         (ex.max_time_x > 0 && (double)r.end_ns / 1e9 > ex.max_time_x * ideal))
