@@ -248,6 +248,10 @@ scene_sat() {
     net_loss c1 1
     hosts_init "sender=srv receiver1=c1"
 }
+scene_resp() {
+    net_up 3
+    hosts_init "sender=srv receiver1=c1 receiver2=c2 rproxy=c3"
+}
 scene_closed() {
     net_up 3
     hosts_init "sender=srv receiver1=c1 receiver2=c2 receiver3=c3"
@@ -379,6 +383,14 @@ check_nat_send() {
     same images receiver1 receiver2
     _m=$(ip netns exec "$(net_ns gw)" nft list chain ip nat post | sed -n 's/.*packets \([0-9]*\).*/\1/p')
     [ "${_m:-0}" -gt 0 ] || bad "the gateway masqueraded nothing"
+}
+
+# response proxy
+check_resp_proxy() { keyfile rproxy /srv/keys/proxy.pem RPROXY_FP; }
+check_resp_receive() { :; }
+check_resp_send() {
+    same report.pdf receiver1 receiver2
+    says "$(r rproxy)/tmp/uftpproxyd.log" "REGISTER sent for 2 client(s)"
 }
 
 # closed group
