@@ -25,6 +25,31 @@ static int parse_rate(const struct opt *o, const char *v, void *opts, char *err,
     return 0;
 }
 
+/* --fec K[:M]: K data blocks per group (1..254), M parity rows per group
+ * in the first pass (0..255 - K, default 0). */
+static int parse_fec(const struct opt *o, const char *v, void *opts, char *err, size_t n)
+{
+    struct uftp_opts *u = opts;
+    const char *colon = strchr(v, ':');
+    char k[16];
+    long kv, mv = 0;
+    (void)o;
+    if ((colon ? (size_t)(colon - v) : strlen(v)) >= sizeof k)
+        goto bad;
+    memcpy(k, v, colon ? (size_t)(colon - v) : strlen(v) + 1);
+    k[colon ? (size_t)(colon - v) : strlen(v)] = '\0';
+    if (opt_long(k, 1, 254, &kv) != 0 || (colon && opt_long(colon + 1, 0, 255 - kv, &mv) != 0))
+        goto bad;
+    u->fec_k = kv;
+    u->fec_m = mv;
+    return 0;
+bad:
+    snprintf(err, n,
+             "expected K[:M]: K data blocks per parity group (1..254) and M parity "
+             "packets per group (0..255-K), e.g. 64:8");
+    return -1;
+}
+
 static int parse_keytype(const struct opt *o, const char *v, void *opts, char *err, size_t n)
 {
     static const struct {
@@ -199,12 +224,11 @@ static int parse_grtt(const struct opt *o, const char *v, void *opts, char *err,
 }
 
 /* Codes of the long-only options (opt.h). */
-enum { L_JSON = OPT_CODE_FIRST, L_PROGRESS, L_NO_PROGRESS };
+enum { L_JSON = OPT_CODE_FIRST, L_PROGRESS, L_NO_PROGRESS, L_FEC, L_FEC_REACTIVE };
 
 static const struct opt_name names[] = {
-    {L_JSON, "json"},
-    {L_PROGRESS, "progress"},
-    {L_NO_PROGRESS, "no-progress"},
+    {L_JSON, "json"}, {L_PROGRESS, "progress"},         {L_NO_PROGRESS, "no-progress"},
+    {L_FEC, "fec"},   {L_FEC_REACTIVE, "fec-reactive"},
 };
 
 static const struct opt table[] = {
@@ -275,6 +299,10 @@ static const struct opt table[] = {
      "show progress on the terminal even when -L sends the log to a file"},
     {L_NO_PROGRESS, NULL, OPT_FLAG, OFF(no_progress), 0, 0, NULL,
      "never show progress (default: shown when stderr is a terminal)"},
+    {L_FEC, "K[:M]", OPT_CUSTOM, OFF(fec_k), 0, 0, parse_fec,
+     "parity for ufcast receivers: groups of K blocks, M parity packets each; file hashes"},
+    {L_FEC_REACTIVE, NULL, OPT_FLAG, OFF(fec_reactive), 0, 0, NULL,
+     "with --fec, answer ufcast receivers' NAKs with new parity packets"},
 };
 
 #define N_TABLE (sizeof table / sizeof table[0])
@@ -319,6 +347,10 @@ static int cross_checks(struct uftp_opts *o, const bool *seen, char *err, size_t
         o->sync = true;
     if (o->keytype == UFT_KEY_NONE)
         o->client_auth = false;
+    if (o->fec_reactive && !o->fec_k) {
+        snprintf(err, n, "--fec-reactive needs --fec K[:M] (the group size), e.g. --fec 64");
+        return -1;
+    }
     if (seen['H'] && seen['F']) {
         snprintf(err, n, "-H and -F cannot be used together: a restart file names its hosts");
         return -1;

@@ -65,6 +65,8 @@ struct uftp_opts {
     const char *json_file; /* --json FILE: one JSON object per event and line; "-": stdout */
     bool progress;         /* --progress: draw progress on a terminal even with -L */
     bool no_progress;      /* --no-progress: never draw it */
+    long fec_k, fec_m;     /* --fec K[:M]: parity groups of K blocks, M rows each (0: off) */
+    bool fec_reactive;     /* --fec-reactive: answer capable receivers' NAKs with parity */
     char **files;          /* operands */
     int n_files;
 };

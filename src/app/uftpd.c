@@ -45,6 +45,7 @@
 #include "core/client.h"
 #include "core/err.h"
 #include "core/msg.h"
+#include "crypto/crypto.h"
 #include "crypto/ops.h"
 #include "sys/clock.h"
 #include "sys/log.h"
@@ -368,6 +369,16 @@ static int st_write(void *ctx, void *h, uint64_t off, const uint8_t *p, size_t l
         uft_log_printf(&d->log, 0, "%s", d->store.last_error);
     else if ((r = rx_by_handle(d, h)) != NULL)
         r->got += len;
+    return rc;
+}
+
+/* Read back for FEC decoding and the file-hash check. */
+static int st_read(void *ctx, void *h, uint64_t off, uint8_t *p, size_t len)
+{
+    struct daemon *d = ctx;
+    int rc = uft_store_read(&d->store, h, off, p, len);
+    if (rc)
+        uft_log_printf(&d->log, 1, "%s", d->store.last_error);
     return rc;
 }
 
@@ -996,6 +1007,11 @@ int uftpd_run(int argc, char **argv, const struct app_hooks *hooks)
     ops.file_end = st_end;
     ops.file_have = st_have;
     ops.crypto = uft_crypto_ops();
+    ops.file_read = st_read;
+    ops.hash_new = uft_crypto_sha256_new;
+    ops.hash_update = uft_crypto_sha256_update;
+    ops.hash_final = uft_crypto_sha256_final;
+    cfg.no_fec = d.o.no_fec;
     if (uft_client_create(&cfg, &ops, &d.client) != 0) {
         fprintf(stderr, "uftpd: out of memory\n");
         return 5;

@@ -24,13 +24,11 @@ static int parse_keygen(const struct opt *o, const char *v, void *opts, char *er
 }
 
 /* Codes of the long-only options (opt.h). */
-enum { L_JSON = OPT_CODE_FIRST, L_NO_PROGRESS, L_USER, L_CONFINE };
+enum { L_JSON = OPT_CODE_FIRST, L_NO_PROGRESS, L_USER, L_CONFINE, L_NO_FEC };
 
 static const struct opt_name names[] = {
-    {L_JSON, "json"},
-    {L_NO_PROGRESS, "no-progress"},
-    {L_USER, "user"},
-    {L_CONFINE, "confine"},
+    {L_JSON, "json"},       {L_NO_PROGRESS, "no-progress"}, {L_USER, "user"},
+    {L_CONFINE, "confine"}, {L_NO_FEC, "no-fec"},
 };
 
 static const struct opt table[] = {
@@ -80,6 +78,8 @@ static const struct opt table[] = {
      "run as this user once the socket and log are open (root only)"},
     {L_CONFINE, NULL, OPT_FLAG, OFF(confine), 0, 0, NULL,
      "write only under -D, -A, -T (Landlock); no exec unless -s, no ptrace (seccomp)"},
+    {L_NO_FEC, NULL, OPT_FLAG, OFF(no_fec), 0, 0, NULL,
+     "ignore ufcast servers' parity and file hashes (default: take them)"},
 };
 
 #define N_TABLE (sizeof table / sizeof table[0])

@@ -51,6 +51,7 @@ struct uftpd_opts {
     bool no_progress;      /* --no-progress: no progress lines on the terminal with -d */
     const char *user;      /* --user NAME[:GROUP]: drop to that user once set up */
     bool confine;          /* --confine: Landlock and seccomp (sys/confine.h) */
+    bool no_fec;           /* --no-fec: take no parity and no file hash (core/client_fec.c) */
     /* -D and -A split at commas into the buffers below */
     const char *dest[UFTPD_MAX_DIRS];
     size_t n_dest;

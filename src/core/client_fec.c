@@ -146,7 +146,9 @@ static void on_info(struct uft_client *c, struct csession *s, const struct uft_f
 }
 
 /* Rebuild group g of section sec from its rows: the group's present
- * blocks are read back, the lost ones decoded and written. */
+ * blocks are read back, the lost ones decoded and written. 0, 1 when the
+ * blocks cannot be read back (the group is left to NAKs), or a negative
+ * uft_err from the codec or a write. */
 static int decode_group(struct uft_client *c, struct csession *s, uint32_t sec,
                         const struct uft_fec_layout *fl, uint32_t g, struct pgroup *p)
 {
@@ -172,7 +174,7 @@ static int decode_group(struct uft_client *c, struct csession *s, uint32_t sec,
         rc = c->ops.file_read(c->ops.ctx, s->handle, uft_layout_offset(&s->lay, b), blocks[pos],
                               len);
         if (rc)
-            return rc;
+            return 1; /* not fatal: NAKs repair the group instead */
         uft_bit_set(present, pos);
     }
     for (i = 0; i < p->n; i++) {
@@ -245,6 +247,11 @@ static void on_parity(struct uft_client *c, struct csession *s, const struct uft
         return;
     rc = decode_group(c, s, pm->section, &fl, pm->group, p);
     free_group(f, gi);
+    if (rc == 1) {
+        c->st.parity_dropped++;
+        uft_cl_log(c, s, 1, "FEC: cannot read file %u back to decode; NAKing instead", s->file_id);
+        return;
+    }
     if (rc) {
         uft_cl_abort(c, s, rc == UFT_E_NOSPACE ? "Not enough disk space" : "Write failed");
         return;

@@ -30,6 +30,15 @@ size_t uft_crypto_hash_len(uint8_t hashtype);
 /* out = H(data); out holds uft_crypto_hash_len bytes. */
 int uft_crypto_hash(uint8_t hashtype, const void *data, size_t len, uint8_t *out);
 
+/* SHA-256 a piece at a time, for the file hashes of ufcast's FEC
+ * extension; the signatures are those of the hash ops of struct
+ * uft_server_ops and uft_client_ops (ctx is not used). new returns NULL
+ * when out of memory; update on a NULL state does nothing; final writes
+ * 32 bytes to out (NULL: none) and frees the state. */
+void *uft_crypto_sha256_new(void *ctx);
+void uft_crypto_sha256_update(void *ctx, void *state, const uint8_t *data, size_t len);
+void uft_crypto_sha256_final(void *ctx, void *state, uint8_t *out);
+
 /* out = HMAC-H(key, data). */
 int uft_crypto_hmac(uint8_t hashtype, const uint8_t *key, size_t key_len, const void *data,
                     size_t len, uint8_t *out);

@@ -91,6 +91,38 @@ int uft_crypto_hash(uint8_t hashtype, const void *data, size_t len, uint8_t *out
     return EVP_Digest(data, len, out, &n, md, NULL) == 1 ? 0 : UFT_E_CRYPTO;
 }
 
+void *uft_crypto_sha256_new(void *ctx)
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    (void)ctx;
+    if (c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+void uft_crypto_sha256_update(void *ctx, void *state, const uint8_t *data, size_t len)
+{
+    (void)ctx;
+    if (state)
+        (void)EVP_DigestUpdate(state, data, len);
+}
+
+void uft_crypto_sha256_final(void *ctx, void *state, uint8_t *out)
+{
+    uint8_t md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    (void)ctx;
+    if (!state)
+        return;
+    if (out && EVP_DigestFinal_ex(state, md, &n) == 1 && n == 32)
+        memcpy(out, md, 32);
+    else if (out)
+        memset(out, 0, 32); /* matches no file's hash: the check fails safe */
+    EVP_MD_CTX_free(state);
+}
+
 int uft_crypto_hmac(uint8_t hashtype, const uint8_t *key, size_t key_len, const void *data,
                     size_t len, uint8_t *out)
 {

@@ -556,6 +556,32 @@ int uft_store_write(struct uft_store *st, struct uft_store_file *f, uint64_t off
     return rc;
 }
 
+int uft_store_read(struct uft_store *st, struct uft_store_file *f, uint64_t off, uint8_t *buf,
+                   size_t len)
+{
+    char w[1024];
+    int rc;
+    if (f->fd < 0)
+        return uft_store_fail(st, UFT_E_IO, EBADF, "cannot read back %s: not open",
+                              where(st, f, w, sizeof w));
+    /* what the write cache holds goes to the file first */
+    if ((rc = uft_store_flush(st, f)) != 0)
+        return rc;
+    while (len > 0) {
+        ssize_t n = pread(f->fd, buf, len, (off_t)off);
+        int e = errno;
+        if (n < 0 && e == EINTR)
+            continue;
+        if (n <= 0)
+            return uft_store_fail(st, UFT_E_IO, n < 0 ? e : EIO, "cannot read back %s: %s",
+                                  where(st, f, w, sizeof w), n < 0 ? strerror(e) : "short read");
+        buf += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
+    }
+    return 0;
+}
+
 /* Finish the temporary file and rename it into place: the session
  * directory with -T, the destination otherwise or with -T -i. */
 static int commit_file(struct uft_store *st, struct uft_store_file *f)

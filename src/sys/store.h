@@ -112,6 +112,12 @@ void uft_store_file_have(struct uft_store *st, struct uft_store_file *f, uint32_
 int uft_store_write(struct uft_store *st, struct uft_store_file *f, uint64_t off,
                     const uint8_t *data, size_t len);
 
+/* Read back len bytes at off of what was written to f so far (for FEC
+ * decoding and the file-hash check). 0, or UFT_E_IO with last_error
+ * naming the file (a short read is an error). */
+int uft_store_read(struct uft_store *st, struct uft_store_file *f, uint64_t off, uint8_t *buf,
+                   size_t len);
+
 /* commit: set the mtime, keep any file it replaces (-A), and rename it
  * into place (with -T -i: into the destination). Otherwise the partial
  * file is removed, or with -T kept for a restart. Frees f. 0 or
