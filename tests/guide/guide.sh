@@ -45,6 +45,7 @@ GUIDE=${2:-$here/../../docs/guide.md}
 NET_PREFIX=ug
 W=$(mktemp -d /tmp/ufcast-guide.XXXXXX)
 trap 'scene_stop 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
+trap 'exit 1' INT TERM
 fail=0
 WANT_RC=0
 GUIDE_VARS=
@@ -139,7 +140,7 @@ hosts_init() { # hosts_init "HOST=NS ...": fresh directories for each host
     done
     o=$(r sender)/srv/outgoing
     mkdir -p "$o/images/thumbs"
-    head -c 6000000 /dev/urandom >"$o/report.pdf"
+    head -c 4000000 /dev/urandom >"$o/report.pdf"
     head -c 300000 /dev/urandom >"$o/images/a.jpg"
     head -c 120000 /dev/urandom >"$o/images/b.jpg"
     head -c 4000 /dev/urandom >"$o/images/thumbs/a.jpg"
