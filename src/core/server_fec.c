@@ -76,8 +76,15 @@ int uft_srv_fec_init(struct uft_server *s)
     if (!f)
         return UFT_E_NOMEM;
     s->fec = f;
+    uft_srv_log(s, 2, "FEC for receivers that take it: %s%s%s", hashing(s) ? "file hashes" : "",
+                hashing(s) && s->cfg.fec_k ? ", " : "",
+                !s->cfg.fec_k         ? ""
+                : s->cfg.fec_reactive ? "parity for NAKs"
+                                      : "parity");
     if (!s->cfg.fec_k)
         return 0;
+    uft_srv_log(s, 2, "FEC: groups of %u blocks, %u parity packets each after the first pass",
+                s->cfg.fec_k, s->cfg.fec_m);
     f->k = s->cfg.fec_k;
     f->max_rows = 256 - f->k;
     f->gbuf = malloc((size_t)f->k * s->cfg.block_len);

@@ -71,8 +71,31 @@ session() {
     if [ "$ok" = 1 ]; then echo "PASS $name"; else echo "FAIL $name"; tail -15 "$W/$name.s.log"; fail=1; fi
 }
 
+# fec_took NAME I: in session NAME, ufcast's uftpd (receiver I) took the
+# FEC and hashes of ufcast's uftp --fec; UFTP's receivers of the same
+# session drop those message types and must have every file all the same
+# (session checks that). Asserted once the server's log shows the engine
+# got --fec (uftp.c passes it on).
+fec_took() {
+    if grep -q "FEC for receivers that take it" "$W/$1.s.log"; then
+        if grep -q "taking parity hash" "$W/$1.c$2.log"; then
+            echo "PASS $1: ufcast's receiver took parity and hashes"
+        else
+            echo "FAIL $1: ufcast's receiver $2 did not take FEC"
+            fail=1
+        fi
+    else
+        echo "NOTE $1: this uftp does not pass --fec to the engine; only the transfer was checked"
+    fi
+}
+
 session "uftp${ver}_server" "$R/uftp $ropt" "$B/uftpd" "$B/uftpd" "$R/uftpd"
 session "ufcast_server_v$ver" "$B/uftp -Y none $vopt" "$R/uftpd" "$R/uftpd" "$B/uftpd"
+# ufcast's FEC extension (docs/protocol-notes.md): parity, reactive parity
+# and file hashes go to the private group with the UFTP receivers in it
+session "ufcast_server_fec_v$ver" "$B/uftp -Y none $vopt --fec 16:2 --fec-reactive" "$R/uftpd" \
+    "$R/uftpd" "$B/uftpd"
+fec_took "ufcast_server_fec_v$ver" 3
 if [ "$ver" = 4 ]; then
     # UFTP 4 encryption (ECDH key exchange, AEAD), joined by ufcast's uftpd
     b="$B/uftpd"
@@ -89,6 +112,9 @@ if [ "$ver" = 4 ]; then
     openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$W/ec384.pem" 2>/dev/null
     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$W/rsa1k.pem" 2>/dev/null
     session ufcast_v4_gcm256_sha256 "$u -Y aes256-gcm -h sha256" "$r" "$r" "$b"
+    session ufcast_v4_gcm256_fec "$u -Y aes256-gcm -h sha256 --fec 16:2 --fec-reactive" "$r" "$b" \
+        "$r"
+    fec_took ufcast_v4_gcm256_fec 2
     session ufcast_v4_gcm128_sha384_auth "$u -Y aes128-gcm -h sha384 -c" "$r" "$b" "$r"
     session ufcast_v4_ccm128_sha512 "$u -Y aes128-ccm -h sha512" "$r" "$r" "$b"
     session ufcast_v4_ccm256_sha1_auth "$u -Y aes256-ccm -h sha1 -c" "$r" "$r" "$r"
@@ -110,6 +136,9 @@ if [ "$ver" = 5 ]; then
     # encrypted, both ways: each program's defaults, then other algorithms
     session uftp5_server_encrypted "$R/uftp" "$B/uftpd" "$B/uftpd" "$R/uftpd"
     session ufcast_server_encrypted "$B/uftp" "$R/uftpd" "$R/uftpd" "$B/uftpd"
+    session ufcast_server_encrypted_fec "$B/uftp --fec 16:2 --fec-reactive" "$R/uftpd" "$B/uftpd" \
+        "$R/uftpd"
+    fec_took ufcast_server_encrypted_fec 2
     session uftp5_server_ccm384 "$R/uftp -Y aes128-ccm -h sha384 -e secp384r1" "$B/uftpd" \
         "$R/uftpd" "$B/uftpd"
     session ufcast_server_gcm521 "$B/uftp -Y aes256-gcm -h sha512 -e secp521r1" "$R/uftpd" \
