@@ -35,7 +35,8 @@
 # quick-start sender sends another file) must make this script fail.
 #
 # usage: guide.sh BUILD_APP_DIR [GUIDE.md]
-#   GUIDE_ONLY="scene ..." runs only those scenes; GUIDE_FAILFAST=1 stops
+#   GUIDE_ONLY="scene ..." runs only those scenes (no self-checks, no
+#   coverage check); GUIDE_FAILFAST=1 stops
 #   at the first failure.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,7 +45,7 @@ B=$(cd "${1:?usage: guide.sh BUILD_APP_DIR [GUIDE.md]}" && pwd)
 GUIDE=${2:-$here/../../docs/guide.md}
 NET_PREFIX=ug
 W=$(mktemp -d /tmp/ufcast-guide.XXXXXX)
-trap 'scene_stop 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
+trap '[ -z "${NETS:-}" ] || scene_stop 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 trap 'exit 1' INT TERM
 fail=0
 WANT_RC=0
@@ -553,6 +554,7 @@ if [ -z "${GUIDE_CHILD:-}" ]; then
     extract "$GUIDE" "$W/ex" || exit 1
 fi
 need_root
+NETS=1
 net_lock
 if [ -z "${GUIDE_CHILD:-}" ] && [ -z "${GUIDE_ONLY:-}" ]; then
     self_check command closed 's|^uftp_keymgt -g ec:secp384r1 /srv/keys/server.pem$|uftp_keymgt -g ec:nosuchcurve /srv/keys/server.pem|' \
