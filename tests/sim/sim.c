@@ -561,16 +561,25 @@ static int cl_write(void *ctx, void *handle, uint64_t off, const uint8_t *data, 
 }
 
 /* Read back what was stored: the source bytes, a word of sim_content at
- * a time (every stored byte was checked against them on its way in). */
+ * a time (every stored byte was checked against them on its way in);
+ * whole words are stored least significant byte first, as sim_content
+ * numbers them. FEC decoding reads every group back, so this is hot. */
 static void fill_content(uint64_t seed, uint32_t f, uint64_t off, uint8_t *buf, size_t len)
 {
+    uint64_t key = seed ^ ((uint64_t)f << 48);
     size_t i = 0;
-    while (i < len) {
-        uint64_t o = off + i, word = mix64(seed ^ ((uint64_t)f << 48) ^ (o >> 3));
-        unsigned b;
-        for (b = (unsigned)(o & 7); b < 8 && i < len; b++, i++)
-            buf[i] = (uint8_t)(word >> (8 * b));
+    while (i < len && ((off + i) & 7)) {
+        buf[i] = (uint8_t)(mix64(key ^ ((off + i) >> 3)) >> (8 * ((off + i) & 7)));
+        i++;
     }
+    for (; i + 8 <= len; i += 8) {
+        uint64_t word = mix64(key ^ ((off + i) >> 3));
+        unsigned b;
+        for (b = 0; b < 8; b++)
+            buf[i + b] = (uint8_t)(word >> (8 * b));
+    }
+    for (; i < len; i++)
+        buf[i] = (uint8_t)(mix64(key ^ ((off + i) >> 3)) >> (8 * ((off + i) & 7)));
 }
 
 static int cl_read(void *ctx, void *handle, uint64_t off, uint8_t *buf, size_t len)
