@@ -556,6 +556,7 @@ static int configure(struct sender *s, struct uft_server_cfg *cfg, char *err, si
     cfg->block_len = (uint16_t)s->o.block_len;
     cfg->robust = (uint8_t)s->o.robust;
     cfg->grtt_init = (uft_ts)(s->o.grtt_init * 1e9);
+    cfg->burst_ns = 1000000; /* wake at most about once a millisecond to send */
     cfg->grtt_min = (uft_ts)(s->o.grtt_min * 1e9);
     cfg->grtt_max = (uft_ts)(s->o.grtt_max * 1e9);
     cfg->rate = s->o.rate_kbps < 0 ? -1 : s->o.rate_kbps * 1024 / 8;

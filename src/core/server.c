@@ -1203,6 +1203,15 @@ static ssize_t pull_data(struct uft_server *s, uft_ts now, uint8_t *buf, size_t 
     return n;
 }
 
+/* How far ahead of its time a data packet may leave: cfg.burst_ns, but
+ * never more than about 64 KB at the current pace, so that a fast link
+ * does not pour a receiver's whole socket buffer out at once. */
+static uft_ts burst(const struct uft_server *s)
+{
+    uft_ts most = s->gap * (65000 / s->packet_size);
+    return s->cfg.burst_ns < most ? s->cfg.burst_ns : most;
+}
+
 ssize_t uft_server_pull(struct uft_server *s, uft_ts now, uint8_t *buf, size_t cap,
                         struct uft_tx *tx)
 {
@@ -1239,7 +1248,7 @@ ssize_t uft_server_pull(struct uft_server *s, uft_ts now, uint8_t *buf, size_t c
         if (n != 0)
             return n;
     }
-    if (s->phase == PH_DATA && !s->end_of_pass && now >= s->next_data)
+    if (s->phase == PH_DATA && !s->end_of_pass && now + burst(s) >= s->next_data)
         return pull_data(s, now, buf, cap, tx);
     return 0;
 }

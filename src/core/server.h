@@ -35,8 +35,11 @@ struct uft_server_cfg {
     uint16_t block_len;                   /* 512..8800 */
     uint8_t robust;                       /* 10..50; 0 = 20 */
     uft_ts grtt_init, grtt_min, grtt_max; /* 0 = UFTP's defaults */
-    int64_t rate;                         /* bytes per second; -1 = unpaced */
-    uint8_t flags;                        /* UFT_ANN_SYNC / UFT_ANN_PREVIEW */
+    /* data due within this much after now goes out at once, so a fast
+     * pace wakes the sender less often (0: exactly on time) */
+    uft_ts burst_ns;
+    int64_t rate;  /* bytes per second; -1 = unpaced */
+    uint8_t flags; /* UFT_ANN_SYNC / UFT_ANN_PREVIEW */
     bool ipv6;
     uint8_t pub_addr[16], priv_addr[16];
     const uint32_t *clients; /* closed group; NULL/0 = open group */

@@ -96,7 +96,7 @@ void uft_srv_pace_naks(struct uft_server *s, uint32_t sec, uint32_t naks)
 {
     struct pace_sec *p;
     uft_ts span;
-    int64_t rate;
+    int64_t rate, sent_rate;
     if (!s->pace || sec >= s->lay.sections)
         return;
     p = &s->pace[sec];
@@ -109,6 +109,12 @@ void uft_srv_pace_naks(struct uft_server *s, uint32_t sec, uint32_t naks)
     if (span < PACE_MIN_SPAN)
         span = PACE_MIN_SPAN;
     rate = (int64_t)((double)(p->sent - naks) * s->packet_size * 1e9 / (double)span * 0.7);
+    /* A burst far beyond a receiver's socket buffer says little about
+     * its speed (it may not even have been scheduled yet): never cut to
+     * below an eighth of the rate the section went out at. */
+    sent_rate = (int64_t)((double)p->sent * s->packet_size * 1e9 / (double)span);
+    if (rate < sent_rate / 8)
+        rate = sent_rate / 8;
     if (s->pace_cap && rate >= s->pace_cap)
         return;
     uft_srv_log(s, 2, "Receivers took %u of %u blocks of section %u: pacing at %lld KB/s",
