@@ -16,6 +16,7 @@
 
 #include "core/client.h"
 #include "core/msg.h"
+#include "crypto/crypto.h"
 #include "crypto/ops.h"
 
 /* ---------- randomness ---------- */
@@ -592,37 +593,6 @@ static int cl_read(void *ctx, void *handle, uint64_t off, uint8_t *buf, size_t l
     return 0;
 }
 
-/* The stand-in hash (sim_cfg.hash): FNV-1a over the bytes, spread to
- * 256 bits. Both ends use it, so only equality matters. */
-static void *sim_hash_new(void *ctx)
-{
-    uint64_t *h = malloc(sizeof *h);
-    (void)ctx;
-    if (h)
-        *h = 0xcbf29ce484222325ull;
-    return h;
-}
-
-static void sim_hash_update(void *ctx, void *state, const uint8_t *data, size_t len)
-{
-    uint64_t *h = state;
-    size_t i;
-    (void)ctx;
-    for (i = 0; i < len; i++)
-        *h = (*h ^ data[i]) * 0x100000001b3ull;
-}
-
-static void sim_hash_final(void *ctx, void *state, uint8_t *out)
-{
-    uint64_t *h = state;
-    unsigned i;
-    (void)ctx;
-    if (out)
-        for (i = 0; i < 32; i++)
-            out[i] = (uint8_t)(mix64(*h + i / 8) >> (8 * (i % 8)));
-    free(h);
-}
-
 static void cl_have(void *ctx, void *handle, uint32_t block_len, uint32_t blocks, uint8_t *have)
 {
     struct ccb *cb = ctx;
@@ -983,9 +953,9 @@ static int setup(struct world *w, const struct sim_cfg *cfg, struct ccb **cbs, u
         return -1;
     sops.crypto = w->crypto;
     if (cfg->hash) {
-        sops.hash_new = sim_hash_new;
-        sops.hash_update = sim_hash_update;
-        sops.hash_final = sim_hash_final;
+        sops.hash_new = uft_crypto_sha256_new;
+        sops.hash_update = uft_crypto_sha256_update;
+        sops.hash_final = uft_crypto_sha256_final;
     }
     w->uniform = !cfg->links && !cfg->link.rate_bps && !cfg->link.jitter_ns && cfg->link.dup == 0 &&
                  !cfg->link.down_at_ns;
@@ -1047,9 +1017,9 @@ static int setup(struct world *w, const struct sim_cfg *cfg, struct ccb **cbs, u
             ccfg.no_fec = cfg->plain && cfg->plain[i - 1];
             cops.file_read = cl_read;
             if (cfg->hash) {
-                cops.hash_new = sim_hash_new;
-                cops.hash_update = sim_hash_update;
-                cops.hash_final = sim_hash_final;
+                cops.hash_new = uft_crypto_sha256_new;
+                cops.hash_update = uft_crypto_sha256_update;
+                cops.hash_final = uft_crypto_sha256_final;
             }
             if (cfg->n_proxies) {
                 size_t k = (i - 1) * cfg->n_proxies / cfg->n_clients;

@@ -100,8 +100,7 @@ struct sim_cfg {
     /* FEC (server.fec_k, fec_m, fec_reactive): every client can decode
      * parity (it reads back what it stored from the content function)
      * unless plain[i - 1] is set for client i (--no-fec). With hash, the
-     * server and the clients exchange a stand-in 256-bit hash of each
-     * file (not SHA-256: cheap, and enough to catch a changed byte);
+     * server and the clients exchange each file's SHA-256 (src/crypto);
      * client corrupt_client (0 = none) reads back one wrong byte at the
      * start of each file, so its check must fail. */
     const bool *plain;
