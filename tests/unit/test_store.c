@@ -145,6 +145,39 @@ static void test_temp_then_rename(void **state)
     uft_store_close(&st);
 }
 
+/* FEC and the hash check read back what was written: through the write
+ * cache (a run of blocks not yet on disk), after a block out of order,
+ * and past the end (an error that names the file). */
+static void test_read_back(void **state)
+{
+    const char *dirs[1] = {dest};
+    struct uft_store st;
+    struct uft_store_file *f;
+    uint8_t data[3000], back[3000];
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 31 + 7);
+    assert_int_equal(uft_store_open(&st, dirs, 1), 0);
+    assert_int_equal(uft_store_begin(&st, "rb.bin", sizeof data, 0, 1, 11, false, false, &f),
+                     UFT_COMP_NORMAL);
+    assert_int_equal(uft_store_write(&st, f, 0, data, 1000), 0);
+    assert_int_equal(uft_store_write(&st, f, 1000, data + 1000, 1000), 0);
+    assert_true(f->wlen > 0); /* still in the cache */
+    memset(back, 0, sizeof back);
+    assert_int_equal(uft_store_read(&st, f, 500, back, 1500), 0);
+    assert_memory_equal(back, data + 500, 1500);
+    assert_int_equal(uft_store_write(&st, f, 2500, data + 2500, 500), 0);
+    assert_int_equal(uft_store_write(&st, f, 2000, data + 2000, 500), 0);
+    assert_int_equal(uft_store_read(&st, f, 0, back, sizeof back), 0);
+    assert_memory_equal(back, data, sizeof data);
+    assert_int_equal(uft_store_read(&st, f, 2999, back, 2), UFT_E_IO);
+    assert_non_null(strstr(st.last_error, "rb.bin"));
+    assert_int_equal(uft_store_end(&st, f, true), 0);
+    assert_true(exists(dest, "rb.bin"));
+    uft_store_close(&st);
+}
+
 static void test_sync_and_absolute(void **state)
 {
     const char *dirs[1] = {dest};
@@ -779,6 +812,7 @@ int main(void)
         cmocka_unit_test(test_escapes_refused),
         cmocka_unit_test(test_write_through_link_replaces_link),
         cmocka_unit_test(test_temp_then_rename),
+        cmocka_unit_test(test_read_back),
         cmocka_unit_test(test_sync_and_absolute),
         cmocka_unit_test(test_tempdir_moves_at_end),
         cmocka_unit_test(test_tempdir_move_each),
