@@ -40,8 +40,9 @@ struct pgroup {
 struct uft_cfec {
     uint8_t flags; /* UFT_FECF_* the server sends and we take */
     unsigned k;
-    struct uft_fec *codec; /* made at the first decode */
-    uint32_t *gbase;       /* per section: global index of its first group */
+    struct uft_fec *codec; /* made at the first decode, for rows below codec_rows */
+    unsigned codec_rows;
+    uint32_t *gbase; /* per section: global index of its first group */
     uint32_t n_groups;
     struct pgroup **pg; /* per group: rows held, or NULL */
     size_t held_rows;
@@ -145,6 +146,33 @@ static void on_info(struct uft_client *c, struct csession *s, const struct uft_f
                (want & UFT_FECF_PARITY) ? " parity" : "", (want & UFT_FECF_HASH) ? " hash" : "");
 }
 
+/* A codec that knows every row of p. Its tables grow with its rows
+ * (32 bytes per row and data block), so it starts at 16 rows and is made
+ * again, twice as big, only when a higher row comes: a file at a few
+ * percent of loss never needs more than 32 or 64. */
+static int codec_for(struct csession *s, const struct pgroup *p)
+{
+    struct uft_cfec *f = s->fec;
+    unsigned most = 0, rows = f->codec_rows ? f->codec_rows : 16, i;
+    int rc;
+    for (i = 0; i < p->n; i++)
+        if (p->rows[i] >= most)
+            most = p->rows[i] + 1u;
+    if (f->codec && most <= f->codec_rows)
+        return 0;
+    while (rows < most)
+        rows *= 2;
+    if (rows > 256 - f->k)
+        rows = 256 - f->k;
+    uft_fec_free(f->codec);
+    f->codec = NULL;
+    f->codec_rows = 0;
+    if ((rc = uft_fec_new(&f->codec, f->k, rows, s->block_len)) != 0)
+        return rc;
+    f->codec_rows = rows;
+    return 0;
+}
+
 /* Rebuild group g of section sec from its rows: the group's present
  * blocks are read back, the lost ones decoded and written. 0, 1 when the
  * blocks cannot be read back (the group is left to NAKs), or a negative
@@ -161,7 +189,7 @@ static int decode_group(struct uft_client *c, struct csession *s, uint32_t sec,
     unsigned n = uft_fec_layout_group_blocks(fl, g), pos, i;
     size_t last_len = 0;
     int rc;
-    if (!f->codec && (rc = uft_fec_new(&f->codec, f->k, 256 - f->k, s->block_len)) != 0)
+    if ((rc = codec_for(s, p)) != 0)
         return rc;
     memset(present, 0, sizeof present);
     for (pos = 0; pos < n; pos++) {
