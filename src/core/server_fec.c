@@ -54,6 +54,7 @@ struct uft_sfec {
     uint8_t hash[UFT_FILE_HASH_LEN];
 
     bool owe_info, owe_hash;
+    uint16_t hash_file; /* the file the owed FILE_HASH is for */
 };
 
 static bool hashing(const struct uft_server *s)
@@ -112,7 +113,7 @@ static void drop_file_state(struct uft_server *s)
     f->active = false;
     f->owe_total = 0;
     f->loaded = 0;
-    f->owe_info = f->owe_hash = false;
+    f->owe_hash = false; /* owe_info stays: it may be for this file's FILEINFO */
 }
 
 void uft_srv_fec_free(struct uft_server *s)
@@ -334,8 +335,10 @@ void uft_srv_fec_before_done(struct uft_server *s, uft_ts now)
         }
         uft_srv_fec_read(s, b, s->blockbuf, len);
     }
-    if (f->hash_ready)
+    if (f->hash_ready) {
         f->owe_hash = true;
+        f->hash_file = s->file_id;
+    }
 }
 
 bool uft_srv_fec_pending(const struct uft_server *s)
@@ -343,24 +346,29 @@ bool uft_srv_fec_pending(const struct uft_server *s)
     return parity_on(s) && s->fec->owe_total > 0;
 }
 
-/* Read the blocks of group g of section sec into gbuf. */
+/* Read the blocks of group g of section sec (global group gi) into gbuf,
+ * unless they are there from the row before. */
 static int load_group(struct uft_server *s, uint32_t sec, const struct uft_fec_layout *fl,
-                      uint32_t g, unsigned *n, size_t *last_len)
+                      uint32_t g, uint32_t gi, unsigned *n, size_t *last_len)
 {
     struct uft_sfec *f = s->fec;
     const struct uft_server_file *file = &s->files[s->file_idx];
     uint32_t first = uft_layout_sec_first(&s->lay, sec);
     unsigned pos;
     *n = uft_fec_layout_group_blocks(fl, g);
+    *last_len = uft_layout_block_len(&s->lay, first + uft_fec_layout_block(fl, g, *n - 1));
+    if (f->loaded == gi + 1)
+        return 0;
+    f->loaded = 0;
     for (pos = 0; pos < *n; pos++) {
         uint32_t b = first + uft_fec_layout_block(fl, g, pos);
-        uint32_t len = uft_layout_block_len(&s->lay, b);
-        int rc = s->ops.read(s->ops.ctx, file->handle, uft_layout_offset(&s->lay, b),
-                             f->gbuf + (size_t)pos * s->cfg.block_len, len);
+        int rc =
+            s->ops.read(s->ops.ctx, file->handle, uft_layout_offset(&s->lay, b),
+                        f->gbuf + (size_t)pos * s->cfg.block_len, uft_layout_block_len(&s->lay, b));
         if (rc)
             return rc;
-        *last_len = len;
     }
+    f->loaded = gi + 1;
     return 0;
 }
 
@@ -412,7 +420,7 @@ ssize_t uft_srv_fec_pull(struct uft_server *s, uft_ts now, uint8_t *buf, size_t 
             f->owe[gi] = 0;
             continue;
         }
-        rc = load_group(s, sec, &fl, g, &n, &last_len);
+        rc = load_group(s, sec, &fl, g, gi, &n, &last_len);
         if (rc) {
             uft_srv_log(s, 1, "FEC: cannot read %s: %s; no parity for it",
                         s->files[s->file_idx].name, uft_strerror(rc));
@@ -454,11 +462,19 @@ ssize_t uft_srv_fec_pull(struct uft_server *s, uft_ts now, uint8_t *buf, size_t 
     return 0;
 }
 
+/* A FILE_HASH owed before a DONE goes only while that file is sent: a
+ * late pull must not send it under the next file's number. */
+static bool hash_due(const struct uft_server *s)
+{
+    return s->fec->owe_hash && s->fec->hash_file == s->file_id && s->phase == PH_DATA &&
+           s->fec->active;
+}
+
 /* FEC_INFO goes after the FILEINFO it belongs to: a client takes it only
  * for a file it has begun. */
 bool uft_srv_fec_ctrl_owed(const struct uft_server *s)
 {
-    return s->fec && (s->fec->owe_hash || (s->fec->owe_info && !s->owed[TX_FILEINFO]));
+    return s->fec && (hash_due(s) || (s->fec->owe_info && !s->owed[TX_FILEINFO]));
 }
 
 ssize_t uft_srv_fec_pull_ctrl(struct uft_server *s, uft_ts now, uint8_t *buf, size_t cap,
@@ -478,6 +494,10 @@ ssize_t uft_srv_fec_pull_ctrl(struct uft_server *s, uft_ts now, uint8_t *buf, si
         m.u.fec_info.order = UFT_FEC_INTERLEAVED;
         m.u.fec_info.m = s->cfg.fec_m;
         return uft_srv_finish_tx(s, &m, buf, cap, tx, UFT_DST_PRIVATE);
+    }
+    if (!hash_due(s)) {
+        f->owe_hash = false;
+        return 0;
     }
     f->owe_hash = false;
     uft_srv_fill_hdr(s, &m, UFT_FILE_HASH);
