@@ -507,6 +507,20 @@ static void b_restart(struct sim_cfg *c, struct expect *ex)
     ex->max_data_ratio = 0.32; /* about 30% of the blocks, plus repairs */
 }
 
+/* A restart with FEC and hashes: every client holds 70% of the file, so
+ * the first pass sends nothing; the server reads the whole file for its
+ * hash before the first DONE, the NAKs of the missing 30% become parity,
+ * and every client checks the file, old blocks included. */
+static void b_fec_restart(struct sim_cfg *c, struct expect *ex)
+{
+    b_restart(c, ex);
+    c->link.loss = 0.05;
+    c->server.fec_k = 32;
+    c->server.fec_reactive = true;
+    c->hash = true;
+    ex->max_data_ratio = 0;
+}
+
 /* An encrypted closed group (AES-256-GCM, ECDH P-256) with client
  * authentication: the server lists each client's key fingerprint, and
  * client 100 signs with another key than the one its entry names. The
@@ -679,6 +693,7 @@ static const struct scenario scenarios[] = {
     {"fec_hash", "5 clients, parity and hashes, one client's disk changes a byte", b_fec_hash},
     {"fec_files", "4 clients (one plain), parity and hashes over the 20-file set", b_fec_files},
     {"fec_enc", "as fec_files, encrypted", b_fec_enc},
+    {"fec_restart", "as restart (70% already held) with 5% loss, parity and hashes", b_fec_restart},
     {"fec_rproxy", "as rproxy100 with parity and hashes", b_fec_rproxy},
     {"fec_cproxy", "as cproxy_enc with parity and hashes", b_fec_cproxy},
 };
