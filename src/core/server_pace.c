@@ -13,8 +13,9 @@
  *
  * Random loss also NAKs blocks, and no receiver tells loss from overrun.
  * Two rules keep random loss from driving the rate down: the cap is raised
- * by a quarter at the start of each file, and by a tenth whenever a
- * section of the first pass ended two sections ago without any NAK.
+ * by a quarter at the start of each file, and by a quarter whenever a
+ * section that this pass sent at least PACE_MIN_SENT blocks of ended two
+ * sections ago without any NAK.
  * Nothing here changes what goes on the wire, only when: UFTP clients see
  * a sender that is merely slower.
  */
@@ -66,13 +67,14 @@ void uft_srv_pace_pass(struct uft_server *s)
     s->pace_sec = UINT32_MAX;
 }
 
-/* A section of the first pass ended: probe upwards when the one two
- * sections back drew no NAKs (its STATUS would be in by now). */
+/* A section ended: probe upwards when the one two sections back went out
+ * in this pass and drew no NAKs (its STATUS would be in by now). */
 static void section_ended(struct uft_server *s, uint32_t sec)
 {
-    if (s->pass != 1 || !s->pace_cap || sec < 2 || s->pace[sec - 2].nakked)
+    if (!s->pace_cap || sec < 2 || s->pace[sec - 2].nakked ||
+        s->pace[sec - 2].sent < PACE_MIN_SENT)
         return;
-    set_cap(s, s->pace_cap + s->pace_cap / 10);
+    set_cap(s, s->pace_cap + s->pace_cap / 4);
 }
 
 void uft_srv_pace_sent(struct uft_server *s, uint32_t sec, uft_ts now)
