@@ -571,6 +571,9 @@ static int configure(struct sender *s, struct uft_server_cfg *cfg, char *err, si
     cfg->cc_min_rate = s->o.cc_min_kbps * 1024 / 8;
     cfg->cc_init_rate = s->o.cc_init_kbps * 1024 / 8;
     cfg->cc_max_rate = s->o.cc_max_kbps * 1024 / 8;
+    cfg->fec_k = (uint8_t)s->o.fec_k;
+    cfg->fec_m = (uint8_t)s->o.fec_m;
+    cfg->fec_reactive = s->o.fec_reactive;
     cfg->wall_base_us = uft_clock_wall_us() - uft_clock_now_ns() / 1000;
     return 0;
 }
@@ -1012,6 +1015,11 @@ int uftp_run(int argc, char **argv, const struct app_hooks *hooks)
     ops.event = on_event;
     ops.read = read_block;
     ops.crypto = uft_crypto_ops();
+    if (s.o.fec_k) { /* --fec also sends each file's SHA-256 to the receivers that take it */
+        ops.hash_new = uft_crypto_sha256_new;
+        ops.hash_update = uft_crypto_sha256_update;
+        ops.hash_final = uft_crypto_sha256_final;
+    }
     if (!hooks) { /* the process is the library user's: its signals too */
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);

@@ -74,18 +74,17 @@ session() {
 # fec_took NAME I: in session NAME, ufcast's uftpd (receiver I) took the
 # FEC and hashes of ufcast's uftp --fec; UFTP's receivers of the same
 # session drop those message types and must have every file all the same
-# (session checks that). Asserted once the server's log shows the engine
-# got --fec (uftp.c passes it on).
+# (session checks that); the server's log must show that the engine got
+# --fec and ufcast's receiver that it took parity and hashes.
 fec_took() {
-    if grep -q "FEC for receivers that take it" "$W/$1.s.log"; then
-        if grep -q "taking parity hash" "$W/$1.c$2.log"; then
-            echo "PASS $1: ufcast's receiver took parity and hashes"
-        else
-            echo "FAIL $1: ufcast's receiver $2 did not take FEC"
-            fail=1
-        fi
+    if ! grep -q "FEC for receivers that take it" "$W/$1.s.log"; then
+        echo "FAIL $1: the server's log does not show --fec reaching the engine"
+        fail=1
+    elif grep -q "taking parity hash" "$W/$1.c$2.log"; then
+        echo "PASS $1: ufcast's receiver took parity and hashes"
     else
-        echo "NOTE $1: this uftp does not pass --fec to the engine; only the transfer was checked"
+        echo "FAIL $1: ufcast's receiver $2 did not take FEC"
+        fail=1
     fi
 }
 
