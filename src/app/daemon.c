@@ -11,13 +11,31 @@
 int app_daemonize(struct uft_log *log, const char *pidfile, const char *logfile, long max_mb,
                   long count)
 {
-    pid_t pid = fork();
+    int ready[2];
+    char ok = 1;
+    pid_t pid;
+    /* The parent returns to the shell only once the daemon has written its
+     * pid file (as a Type=forking unit, or 'uftpd && cat pidfile', expect),
+     * with exit 0, or 1 when the daemon failed before that. */
+    if (pipe(ready) != 0) {
+        uft_log_printf(log, 0, "cannot become a daemon: pipe: %s", strerror(errno));
+        return 5;
+    }
+    pid = fork();
     if (pid < 0) {
         uft_log_printf(log, 0, "cannot become a daemon: fork: %s", strerror(errno));
         return 5;
     }
-    if (pid > 0)
-        _exit(0);
+    if (pid > 0) {
+        char c = 0;
+        ssize_t n;
+        close(ready[1]);
+        do
+            n = read(ready[0], &c, 1);
+        while (n < 0 && errno == EINTR);
+        _exit(n == 1 && c == 1 ? 0 : 1);
+    }
+    close(ready[0]);
     setsid();
     if (chdir("/") != 0)
         return 5;
@@ -32,6 +50,9 @@ int app_daemonize(struct uft_log *log, const char *pidfile, const char *logfile,
     }
     if (!freopen("/dev/null", "r", stdin) || !freopen("/dev/null", "w", stdout))
         return 5;
+    if (write(ready[1], &ok, 1) != 1) { /* the parent is gone: nobody waits */
+    }
+    close(ready[1]);
     /* stderr follows the log file, across roll-overs (-g/-n) too */
     uft_log_set_roll(log, logfile, max_mb > 0 ? (uint64_t)max_mb * 1000000u : 0, (int)count, true);
     return 0;

@@ -1016,12 +1016,18 @@ int uftpd_run(int argc, char **argv, const struct app_hooks *hooks)
         fprintf(stderr, "uftpd: out of memory\n");
         return 5;
     }
-    if (!d.o.foreground &&
-        (rc = app_daemonize(&d.log, d.o.pidfile, d.o.logfile, d.o.log_max_mb, d.o.log_count)) != 0)
-        return rc;
+    if (!d.o.foreground) {
+        rc = app_daemonize(&d.log, d.o.pidfile, d.o.logfile, d.o.log_max_mb, d.o.log_count);
+        if (rc != 0) {
+            uft_client_free(d.client);
+            return rc;
+        }
+    }
     settle(&d);
-    if ((rc = confine(&d)) != 0)
+    if ((rc = confine(&d)) != 0) {
+        uft_client_free(d.client);
         return rc;
+    }
     uft_log_printf(&d.log, 2, "ufcast uftpd listening on port %u as client 0x%08X", d.port,
                    cfg.client_id);
     rc = run(&d);
