@@ -71,8 +71,7 @@ void uft_srv_pace_pass(struct uft_server *s)
  * in this pass and drew no NAKs (its STATUS would be in by now). */
 static void section_ended(struct uft_server *s, uint32_t sec)
 {
-    if (!s->pace_cap || sec < 2 || s->pace[sec - 2].nakked ||
-        s->pace[sec - 2].sent < PACE_MIN_SENT)
+    if (!s->pace_cap || sec < 2 || s->pace[sec - 2].nakked || s->pace[sec - 2].sent < PACE_MIN_SENT)
         return;
     set_cap(s, s->pace_cap + s->pace_cap / 4);
 }
