@@ -703,7 +703,10 @@ ssize_t uft_csec_seal(struct uft_client *c, struct csession *s, const struct uft
                       uint8_t *buf, size_t cap)
 {
     struct uft_csec *x = s->sec;
-    uint8_t body[2048], nonce[12];
+    /* a STATUS carries up to 8,193 bytes of NAKs (65,536 blocks in a
+     * section at -b 8800): 2048 here once made a receiver of a large
+     * encrypted file unable to NAK at all */
+    uint8_t body[10000], nonce[12];
     struct uft_msg outer;
     struct uft_wr w;
     ssize_t blen = uft_msg_encode_body(m, body, sizeof body);

@@ -563,6 +563,26 @@ static void b_enc_ccm(struct sim_cfg *c, struct expect *ex)
     ex->ok = 10;
 }
 
+/* Encrypted, 8,800-byte blocks, one 150 MB file: its one section holds
+ * 17,046 blocks, so a receiver's sealed STATUS carries 2,131 bytes of
+ * NAKs. The client sealed into a 2,048-byte buffer until stop 16: such a
+ * receiver could not NAK at all and was given up. */
+static const struct sim_file one_file_150m[] = {{"big.bin", UFT_FTYPE_REG, 150000000, NULL}};
+
+static void b_enc_bigsec(struct sim_cfg *c, struct expect *ex)
+{
+    base(c, 2);
+    c->link.loss = 0.01;
+    c->server.block_len = 8800;
+    c->server.rate = 100 * 1000 * 1000;
+    c->server.keytype = UFT_KEY_AES256_GCM;
+    c->server.hashtype = UFT_HASH_SHA256;
+    c->server.curve = UFT_CURVE_P256;
+    c->files = one_file_150m;
+    c->n_files = 1;
+    ex->ok = 2;
+}
+
 /* The real proxy (src/core/proxy.h): two response proxies with n
  * clients behind each, 3% loss on the clients' links. The server
  * multicasts to every client itself; their answers reach it only through
@@ -678,6 +698,8 @@ static const struct scenario scenarios[] = {
      b_tfmcc1000},
     {"unpaced", "-R -1: 1 Gbit/s uplink, 10 receivers taking 200 Mbit/s", b_unpaced},
     {"unpaced_slow", "-R -1: 19 receivers at 1 Gbit/s, one at 50 Mbit/s, 3 files", b_unpaced_slow},
+    {"enc_bigsec", "encrypted, -b 8800, a 150 MB file in one section (large sealed STATUS)",
+     b_enc_bigsec},
     {"loss1000", "1,000 clients, 600 ms RTT, 5% loss, 50 MB", b_loss1000},
     {"big10k", "10,000 clients, 2% loss, 5 MB", b_big10k},
     {"fec_off", "1,000 clients, 600 ms RTT, 5% random loss, 10 MB, no FEC", b_fec_off},
