@@ -476,6 +476,7 @@ static void start_data(struct uft_server *s, uft_ts now)
     s->next_data = now;
     s->rewind_at = 0;
     s->done_at = now;
+    s->pass_start = s->pass_end = now;
     s->done_attempts = 0;
     s->st.passes = 1;
     if (s->cfg.cc_type == UFT_CC_TFMCC)
@@ -673,6 +674,7 @@ static void rewind_pass(struct uft_server *s, uft_ts now)
     uft_srv_fec_rewind(s);
     s->done_attempts = 0;
     s->done_at = now;
+    s->pass_start = s->pass_end = now;
     s->next_data = now;
     uft_srv_pace_pass(s);
     for (i = 0; i < s->n_dests; i++)
@@ -691,6 +693,17 @@ static bool naks_pending(const struct uft_server *s)
         if (s->naks[i]) /* bits past the last block are cleared on the first pass */
             return true;
     return false;
+}
+
+/* A receiver can be well behind the sender when a pass ends: a fast
+ * sender fills a deep socket buffer (8 MiB is ufcast's default), and the
+ * DONEs wait behind the data. Before a silent receiver is given up, the
+ * DONE rounds go on for as long as the pass took to send (a receiver at
+ * half the sender's speed catches up in that time), at most 10 s. */
+static uft_ts drain_grace(const struct uft_server *s)
+{
+    uft_ts t = s->pass_end - s->pass_start;
+    return t < 10 * UFT_SEC ? t : 10 * UFT_SEC;
 }
 
 static void data_timers(struct uft_server *s, uft_ts now)
@@ -715,7 +728,7 @@ static void data_timers(struct uft_server *s, uft_ts now)
     }
     if (now < s->done_at)
         return;
-    if (s->done_attempts < s->cfg.robust) {
+    if (s->done_attempts < s->cfg.robust || now < s->pass_end + drain_grace(s)) {
         s->done_attempts++;
         uft_srv_fec_before_done(s, now);
         owe(s, TX_DONE);
@@ -1194,6 +1207,7 @@ static ssize_t pull_data(struct uft_server *s, uft_ts now, uint8_t *buf, size_t 
     if (s->block >= s->lay.blocks) {
         s->end_of_pass = true;
         s->done_at = now;
+        s->pass_end = now;
     }
     /* Pace by deadlines, not by "now + gap", so the average rate holds;
      * after a stall, send at most a few packets back to back. */

@@ -81,8 +81,9 @@ struct uft_server {
     bool end_of_pass;
     uint32_t pass;
     uft_ts next_data, rewind_at, done_at, file_start;
-    uft_ts max_time;   /* -W limit for the current file, 0 = none */
-    bool file_offered; /* the current file went out: judge its end (file_failed) */
+    uft_ts pass_start, pass_end; /* when this pass began and sent its last block */
+    uft_ts max_time;             /* -W limit for the current file, 0 = none */
+    bool file_offered;           /* the current file went out: judge its end (file_failed) */
     unsigned done_attempts;
     uint8_t *blockbuf;
 
