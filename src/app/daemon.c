@@ -63,6 +63,17 @@ static void confine_note(void *ctx, int level, const char *text)
     uft_log_printf(ctx, level, "%s", text);
 }
 
+const char *app_log_dir(const char *logfile, char *buf, size_t cap)
+{
+    char *slash;
+    snprintf(buf, cap, "%s", logfile);
+    slash = strrchr(buf, '/');
+    if (!slash)
+        return ".";
+    slash[slash == buf] = '\0'; /* "/x.log" keeps its "/" */
+    return buf;
+}
+
 int app_confine(struct uft_log *log, const char *prog, const char *user, bool confine,
                 const char *const *write_dirs, size_t n_write_dirs, bool allow_exec)
 {

@@ -26,4 +26,8 @@ int app_daemonize(struct uft_log *log, const char *pidfile, const char *logfile,
 int app_confine(struct uft_log *log, const char *prog, const char *user, bool confine,
                 const char *const *write_dirs, size_t n_write_dirs, bool allow_exec);
 
+/* The directory of logfile, where a rolling log (-g) writes its old
+ * copies: in buf, or "." for a bare file name. */
+const char *app_log_dir(const char *logfile, char *buf, size_t cap);
+
 #endif

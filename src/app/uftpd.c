@@ -849,7 +849,7 @@ priority:
 static int confine(struct daemon *d)
 {
     const char *dirs[2 * UFTPD_MAX_DIRS + 2];
-    char logdir[4096], *slash;
+    char logdir[4096];
     size_t n = 0, i;
     if (!d->o.user && !d->o.confine)
         return 0;
@@ -865,13 +865,8 @@ static int confine(struct daemon *d)
         dirs[n++] = d->o.backup[i];
     if (d->o.temp_dir)
         dirs[n++] = d->o.temp_dir;
-    if (!d->o.foreground && d->o.log_max_mb) {
-        snprintf(logdir, sizeof logdir, "%s", d->o.logfile);
-        slash = strrchr(logdir, '/');
-        if (slash)
-            slash[slash == logdir] = '\0';
-        dirs[n++] = slash ? logdir : ".";
-    }
+    if (!d->o.foreground && d->o.log_max_mb)
+        dirs[n++] = app_log_dir(d->o.logfile, logdir, sizeof logdir);
     return app_confine(&d->log, "uftpd", d->o.user, d->o.confine, dirs, n, d->o.script != NULL);
 }
 

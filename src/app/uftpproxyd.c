@@ -404,15 +404,10 @@ static int start(struct proxyd *d, struct uft_signkey **key)
 static int confine(struct proxyd *d)
 {
     const char *dirs[1];
-    char logdir[4096], *slash;
+    char logdir[4096];
     size_t n = 0;
-    if (!d->o.foreground && d->o.log_max_mb) {
-        snprintf(logdir, sizeof logdir, "%s", d->o.logfile);
-        slash = strrchr(logdir, '/');
-        if (slash)
-            slash[slash == logdir] = '\0';
-        dirs[n++] = slash ? logdir : ".";
-    }
+    if (!d->o.foreground && d->o.log_max_mb)
+        dirs[n++] = app_log_dir(d->o.logfile, logdir, sizeof logdir);
     return app_confine(&d->log, "uftpproxyd", d->o.user, d->o.confine, dirs, n, false);
 }
 
