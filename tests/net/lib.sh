@@ -51,6 +51,27 @@ net_attach() { # net_attach NAME HOST_NUMBER
     ip -n "$_nl_ns" -6 route add ff00::/8 dev eth0 table local 2>/dev/null || true
 }
 
+# Topologies of more than one network (proxies, NAT): a bridge in a
+# namespace of its own, and veths from hosts to bridges.
+net_bridge() { # net_bridge NAME
+    ip netns add "$(net_ns "$1")"
+    ip -n "$(net_ns "$1")" link add br0 type bridge
+    ip -n "$(net_ns "$1")" link set br0 type bridge mcast_snooping 0
+    ip -n "$(net_ns "$1")" link set br0 up
+}
+
+net_port() { # net_port HOST IFNAME BRIDGE ADDR: a veth from HOST to BRIDGE, ADDR/24
+    _nl_ns=$(net_ns "$1")
+    ip netns list | grep -q "^$_nl_ns\b" || {
+        ip netns add "$_nl_ns"
+        ip -n "$_nl_ns" link set lo up
+    }
+    ip -n "$(net_ns "$3")" link add "p_$1_$2" type veth peer name "$2" netns "$_nl_ns"
+    ip -n "$(net_ns "$3")" link set "p_$1_$2" master br0 up
+    ip -n "$_nl_ns" addr add "$4/24" dev "$2"
+    ip -n "$_nl_ns" link set "$2" up
+}
+
 net_loss() { # net_loss NAME PERCENT: drop that share of UDP arriving there
     _nl_ns=$(net_ns "$1")
     ip netns exec "$_nl_ns" nft add table inet uftloss 2>/dev/null || true

@@ -49,33 +49,19 @@ bad() { echo "FAIL $1"; fail=1; }
 # CASES="enc_tunnel response ..." runs only those cases
 want() { [ -z "${CASES:-}" ] || case " $CASES " in *" $1 "*) true ;; *) false ;; esac; }
 
-bridge() { # bridge NAME
-    ip netns add "$(net_ns "$1")"
-    ip -n "$(net_ns "$1")" link add br0 type bridge
-    ip -n "$(net_ns "$1")" link set br0 type bridge mcast_snooping 0
-    ip -n "$(net_ns "$1")" link set br0 up
-}
 
-port() { # port NS IFNAME BRIDGE ADDR/24: a veth from NS to BRIDGE
-    ns=$(net_ns "$1")
-    ip netns list | grep -q "^$ns\b" || { ip netns add "$ns"; ip -n "$ns" link set lo up; }
-    ip -n "$(net_ns "$3")" link add "p_$1_$2" type veth peer name "$2" netns "$ns"
-    ip -n "$(net_ns "$3")" link set "p_$1_$2" master br0 up
-    ip -n "$ns" addr add "$4/24" dev "$2"
-    ip -n "$ns" link set "$2" up
-}
 
-bridge brA
-bridge brB
-port srv eth0 brA 10.98.0.1
-port sp eth0 brA 10.98.0.2
-port cp eth0 brA 10.98.0.3
-port cp eth1 brB 10.99.0.1
-port rp eth0 brA 10.98.0.4
-port c1 eth0 brB 10.99.0.11
-port c2 eth0 brB 10.99.0.12
-port d1 eth0 brA 10.98.0.21
-port d2 eth0 brA 10.98.0.22
+net_bridge brA
+net_bridge brB
+net_port srv eth0 brA 10.98.0.1
+net_port sp eth0 brA 10.98.0.2
+net_port cp eth0 brA 10.98.0.3
+net_port cp eth1 brB 10.99.0.1
+net_port rp eth0 brA 10.98.0.4
+net_port c1 eth0 brB 10.99.0.11
+net_port c2 eth0 brB 10.99.0.12
+net_port d1 eth0 brA 10.98.0.21
+net_port d2 eth0 brA 10.98.0.22
 for n in srv sp rp d1 d2; do ip -n "$(net_ns $n)" route add 224.0.0.0/4 dev eth0; done
 ip -n "$(net_ns cp)" route add 224.0.0.0/4 dev eth1
 for n in c1 c2; do ip -n "$(net_ns $n)" route add 224.0.0.0/4 dev eth0; done

@@ -42,21 +42,7 @@ bad() { echo "FAIL $1"; fail=1; }
 want() { [ -z "${CASES:-}" ] || case " $CASES " in *" $1 "*) true ;; *) false ;; esac; }
 SID=0x0A620001
 
-bridge() { # bridge NAME
-    ip netns add "$(net_ns "$1")"
-    ip -n "$(net_ns "$1")" link add br0 type bridge
-    ip -n "$(net_ns "$1")" link set br0 type bridge mcast_snooping 0
-    ip -n "$(net_ns "$1")" link set br0 up
-}
 
-port() { # port NS IFNAME BRIDGE ADDR/24: a veth from NS to BRIDGE
-    ns=$(net_ns "$1")
-    ip netns list | grep -q "^$ns\b" || { ip netns add "$ns"; ip -n "$ns" link set lo up; }
-    ip -n "$(net_ns "$3")" link add "p_$1_$2" type veth peer name "$2" netns "$ns"
-    ip -n "$(net_ns "$3")" link set "p_$1_$2" master br0 up
-    ip -n "$ns" addr add "$4/24" dev "$2"
-    ip -n "$ns" link set "$2" up
-}
 
 mkdir -p "$W/src/dir"
 head -c 700000 /dev/urandom >"$W/src/a.bin"
@@ -129,17 +115,17 @@ count() { # count NS COUNTER: the packets an nft named counter saw
 
 # ---------------- nat ----------------
 if want nat; then
-    bridge brA
-    bridge brC
-    bridge brD
-    port srv eth0 brA 10.98.0.1
-    port sp eth0 brA 10.98.0.2
-    port gw eth0 brA 10.98.0.254
-    port gw eth1 brC 192.168.77.1
-    port cp eth0 brC 192.168.77.2
-    port cp eth1 brD 192.168.78.1
-    port c1 eth0 brD 192.168.78.11
-    port c2 eth0 brD 192.168.78.12
+    net_bridge brA
+    net_bridge brC
+    net_bridge brD
+    net_port srv eth0 brA 10.98.0.1
+    net_port sp eth0 brA 10.98.0.2
+    net_port gw eth0 brA 10.98.0.254
+    net_port gw eth1 brC 192.168.77.1
+    net_port cp eth0 brC 192.168.77.2
+    net_port cp eth1 brD 192.168.78.1
+    net_port c1 eth0 brD 192.168.78.11
+    net_port c2 eth0 brD 192.168.78.12
     for n in srv sp c1 c2; do ip -n "$(net_ns $n)" route add 224.0.0.0/4 dev eth0; done
     # the client proxy multicasts to its receivers on net D, and reaches
     # net A only through the gateway
