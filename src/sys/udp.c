@@ -341,24 +341,41 @@ static void mapped(int fd, const struct uft_addr *to, struct uft_addr *out)
     }
 }
 
-int uft_udp_send(int fd, const void *buf, size_t len, const struct uft_addr *to)
+/* sendmsg, waiting out a full send buffer: dropping there would be loss
+ * we made ourselves (bounded: 1 s in all). 0; 1 when the kernel refused
+ * the datagram itself (errno says why); UFT_E_IO when no room came. */
+static int send_waiting(int fd, const struct msghdr *mh)
 {
-    struct uft_addr dst;
     int waits = 0;
-    mapped(fd, to, &dst);
     for (;;) {
         struct pollfd p = {fd, POLLOUT, 0};
-        if (sendto(fd, buf, len, 0, (const struct sockaddr *)&dst.ss, dst.len) >= 0)
+        if (sendmsg(fd, mh, 0) >= 0)
             return 0;
         if (errno == EINTR)
             continue;
-        /* A full send buffer: dropping here would be loss we made
-         * ourselves, so wait for room (bounded: 1 s in all). */
-        if ((errno != EAGAIN && errno != ENOBUFS) || waits++ >= 100)
+        if (errno != EAGAIN && errno != ENOBUFS)
+            return 1;
+        if (waits++ >= 100)
             return UFT_E_IO;
         if (poll(&p, 1, 10) < 0 && errno != EINTR)
             return UFT_E_IO;
     }
+}
+
+int uft_udp_send(int fd, const void *buf, size_t len, const struct uft_addr *to)
+{
+    struct uft_addr dst;
+    struct iovec iov;
+    struct msghdr mh;
+    mapped(fd, to, &dst);
+    memset(&mh, 0, sizeof mh);
+    iov.iov_base = (void *)(uintptr_t)buf;
+    iov.iov_len = len;
+    mh.msg_name = &dst.ss;
+    mh.msg_namelen = dst.len;
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    return send_waiting(fd, &mh) == 0 ? 0 : UFT_E_IO;
 }
 
 ssize_t uft_udp_recv(int fd, void *buf, size_t cap, struct uft_addr *from)
@@ -412,7 +429,7 @@ int uft_udp_send_segs(int fd, const void *buf, size_t len, size_t seg, const str
     struct msghdr mh;
     struct cmsghdr *cm;
     uint16_t gso = (uint16_t)seg;
-    int waits = 0;
+    int rc;
     if (gso_off == 0) /* UFCAST_NO_GSO=1 in the environment: never (for comparisons) */
         gso_off = getenv("UFCAST_NO_GSO") && strcmp(getenv("UFCAST_NO_GSO"), "0") != 0 ? 1 : -1;
     if (gso_off > 0 || len <= seg || seg == 0 || seg > UINT16_MAX)
@@ -433,24 +450,13 @@ int uft_udp_send_segs(int fd, const void *buf, size_t len, size_t seg, const str
     cm->cmsg_type = UDP_SEGMENT;
     cm->cmsg_len = CMSG_LEN(sizeof gso);
     memcpy(CMSG_DATA(cm), &gso, sizeof gso);
-    for (;;) {
-        struct pollfd p = {fd, POLLOUT, 0};
-        if (sendmsg(fd, &mh, 0) >= 0)
-            return 0;
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == ENOBUFS) {
-            if (waits++ >= 100)
-                return UFT_E_IO;
-            if (poll(&p, 1, 10) < 0 && errno != EINTR)
-                return UFT_E_IO;
-            continue;
-        }
-        /* no GSO here (old kernel, a device without checksum offload,
-         * IPsec): from now on one datagram at a time */
-        gso_off = 1;
-        return send_one_by_one(fd, buf, len, seg, to);
-    }
+    rc = send_waiting(fd, &mh);
+    if (rc != 1)
+        return rc;
+    /* no GSO here (old kernel, a device without checksum offload, IPsec):
+     * from now on one datagram at a time */
+    gso_off = 1;
+    return send_one_by_one(fd, buf, len, seg, to);
 }
 
 void uft_udp_enable_gro(int fd)
