@@ -24,7 +24,8 @@ if [ "${1:-}" = --one ]; then
         echo "fuzz: $name: FAILED, log follows"
         tail -40 "$log"
         for a in "$scratch/$name.art"/*; do
-            [ -f "$a" ] && { echo "reproducer (hex):"; od -An -tx1 "$a" | head -20; }
+            # whole, so that the input can be rebuilt from the log alone
+            [ -f "$a" ] && { echo "reproducer $(basename "$a") (base64):"; base64 "$a" | head -400; }
         done
     } >&2
     exit 1

@@ -738,6 +738,10 @@ static void data_timers(struct uft_server *s, uft_ts now)
     } else if (!s->rewind_at) {
         lose_remaining(s, D_ACTIVE, now, "No COMPLETE from");
         start_file(s, now);
+    } else {
+        /* NAKs came in after the last DONE round: nothing is due before
+         * the repair pass (a done_at left in the past would spin) */
+        s->done_at = s->rewind_at;
     }
 }
 
