@@ -1,12 +1,13 @@
 #!/bin/sh
 # Rebuild the committed seed corpus: the codec's sample messages plus the
 # real captured packets of tests/vectors, filed under their fuzz target.
+# Files it writes are overwritten; other inputs in the corpus (those merged
+# by hand from longer fuzzing runs, `fuzz_X -merge=1`) are kept.
 # Usage: seed-corpus.sh BUILD_DIR (a normal build with tests on)
 set -eu
 build=${1:?usage: seed-corpus.sh BUILD_DIR}
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/tests/fuzz/corpus"
-rm -rf "$out"
 mkdir -p "$out"
 "$build/tests/unit/seed_corpus" "$out"
 grep -v '^#' "$root/tests/vectors/MANIFEST" | while read -r rel rest; do
