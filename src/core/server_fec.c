@@ -452,10 +452,7 @@ ssize_t uft_srv_fec_pull(struct uft_server *s, uft_ts now, uint8_t *buf, size_t 
         s->st.parity_packets++;
         if (s->pass > 1)
             s->st.parity_reactive++;
-        /* paced as data, by deadlines (see pull_data) */
-        s->next_data += s->gap;
-        if (s->next_data + 4 * s->gap < now)
-            s->next_data = now;
+        uft_srv_paced(s, now); /* paced as data */
         return len;
     }
     f->owe_total = 0;
