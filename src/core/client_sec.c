@@ -64,8 +64,9 @@ struct uft_csec {
     uint8_t s_app_key[32], s_app_iv[12], c_app_key[32], c_app_iv[12];
     uint8_t verify[64];
     bool keyed, client_auth;
-    uint64_t ctr;         /* our IV counter, pre-incremented */
-    struct uft_replay rp; /* the server's IV counters opened (UFTP 5) */
+    uint64_t ctr; /* our IV counter, pre-incremented */
+    /* the IV counters opened, one window per sender (window()) */
+    struct uft_replay rp_server, rp_proxy;
     /* UFTP 4 (0x40) sessions: TLS-1.2-like PRF keys, 4-byte salts, one key
      * for both directions */
     bool v4;
@@ -666,11 +667,26 @@ bool uft_csec_keyed(const struct csession *s)
     return s->sec && s->sec->keyed;
 }
 
+/* The replay window of m's sender. A session takes datagrams from its
+ * server and from its proxy only (client.c), and every sender counts on
+ * its own: UFTP 4's nonce holds the sender's ID, and a proxy's KEYINFO
+ * carries the proxy's counter, not the server's. UFTP's proxies seal
+ * nothing downstream, but if one did, its counter would run apart from
+ * the server's and a shared window would refuse the slower one as too
+ * old: so the proxy's sealed datagrams, in either version, get a window
+ * of their own rather than none. */
+static struct uft_replay *window(const struct csession *s, struct uft_csec *x,
+                                 const struct uft_msg *m)
+{
+    return m->hdr.src_id == s->server_id ? &x->rp_server : &x->rp_proxy;
+}
+
 int uft_csec_open(struct uft_client *c, struct csession *s, const struct uft_msg *m,
                   const uint8_t *pkt, size_t len, uint8_t *buf, size_t cap, struct uft_msg *inner)
 {
     const struct uft_encrypted *e = &m->u.encrypted;
     struct uft_csec *x = s->sec;
+    struct uft_replay *rp;
     uint8_t nonce[12];
     size_t plen;
     int rc;
@@ -678,7 +694,8 @@ int uft_csec_open(struct uft_client *c, struct csession *s, const struct uft_msg
     if (!x || !x->keyed || e->payload.len < 16 || e->payload.len - 16 > cap)
         return UFT_E_AUTH;
     plen = e->payload.len - 16;
-    if (!x->v4 && !uft_replay_fresh(&x->rp, e->iv_ctr))
+    rp = window(s, x, m);
+    if (!uft_replay_fresh(rp, e->iv_ctr))
         return UFT_E_REPLAY;
     if (x->v4)
         nonce4(x->app_salt, m->hdr.src_id, e->iv_ctr, nonce);
@@ -689,8 +706,7 @@ int uft_csec_open(struct uft_client *c, struct csession *s, const struct uft_msg
                       e->payload.p, e->payload.len, buf);
     if (rc)
         return rc;
-    if (!x->v4)
-        uft_replay_mark(&x->rp, e->iv_ctr);
+    uft_replay_mark(rp, e->iv_ctr);
     rc = uft_msg_decode_body(m->hdr.version, buf, plen, inner);
     if (rc)
         return rc;
