@@ -48,7 +48,7 @@ struct uft_sdest {
     uint8_t c_hs_key[32], c_hs_iv[12];
     uint8_t c_app_key[32], c_app_iv[12];
     uint8_t verify[64];   /* v4: 12 bytes */
-    struct uft_replay rp; /* the client's IV counters opened (UFTP 5); reset with its keys */
+    struct uft_replay rp; /* the client's IV counters opened; reset when it starts over */
     /* UFTP 4 */
     uint8_t rand2[UFT_RAND_LEN], premaster[48];
     size_t premaster_len; /* 20 (SHA-1 of the ECDH secret) or 48 (RSA) */

@@ -231,6 +231,11 @@ int uft_ssec4_register(struct uft_server *s, struct dest *d, const struct uft_ms
     int rc;
     if (m->u.reg.keyinfo.len == 0)
         return UFT_E_VALUE;
+    /* a REGISTER sent again carries the same rand2; a new one (the client
+     * started over) comes with a counter from 1 again, under the same
+     * group key */
+    if (memcmp(k->rand2, m->u.reg.rand2, UFT_RAND_LEN) != 0)
+        memset(&k->rp, 0, sizeof k->rp);
     memcpy(k->rand2, m->u.reg.rand2, UFT_RAND_LEN);
     memcpy(seed, x->rand1, UFT_RAND_LEN);
     memcpy(seed + UFT_RAND_LEN, k->rand2, UFT_RAND_LEN);
@@ -376,7 +381,11 @@ static int cbc_sig_check(struct uft_ssec *x, const struct uft_sdest *k, const ui
     return rc;
 }
 
-/* A client's ENCRYPTED, under the group key (a v4 client has no other). */
+/* A client's ENCRYPTED, under the group key (a v4 client has no other).
+ * Every client seals under the one group key, but with its own counter
+ * and its ID in the nonce (or CBC IV), so each has its own replay window;
+ * a proxy that answers for its clients seals under its own ID and is one
+ * dest, with one window, like them. */
 int uft_ssec4_open(struct uft_server *s, struct dest *d, const struct uft_msg *m,
                    const uint8_t *pkt, struct uft_msg *inner)
 {
@@ -388,6 +397,8 @@ int uft_ssec4_open(struct uft_server *s, struct dest *d, const struct uft_msg *m
     int rc;
     if (!d->sec || d->sec->need_ckey || e->payload.len > sizeof plain)
         return UFT_E_AUTH;
+    if (!uft_replay_fresh(&d->sec->rp, e->iv_ctr))
+        return UFT_E_REPLAY;
     if (x->sigtype == UFT_SIG_AUTHENC) {
         if (e->sig.len != 0 || e->payload.len < 16)
             return UFT_E_AUTH;
@@ -402,8 +413,10 @@ int uft_ssec4_open(struct uft_server *s, struct dest *d, const struct uft_msg *m
             rc = x->ops->cbc_decrypt(x->s_app_key, x->klen, iv, e->payload.p, e->payload.len, plain,
                                      &plen);
     }
-    if (rc == 0)
-        rc = uft_msg_decode_body(m->hdr.version, plain, plen, inner);
+    if (rc)
+        return rc;
+    uft_replay_mark(&d->sec->rp, e->iv_ctr);
+    rc = uft_msg_decode_body(m->hdr.version, plain, plen, inner);
     if (rc)
         return rc;
     inner->hdr = m->hdr;
