@@ -1,20 +1,26 @@
 /*
- * Replay and forgery in an encrypted UFTP 5 session, driven through the
- * sans-I/O core: one server and one client with in-memory storage and a
- * fake clock exchange real sealed datagrams. The first datagram of every
- * type that each side accepts after the key exchange (client: KEYINFO,
- * FILEINFO, FILESEG, DONE, DONE_CONF, CONG_CTRL, ABORT; server:
- * REGISTER, KEYINFO_ACK, FILEINFO_ACK, STATUS, COMPLETE, CC_ACK, ABORT)
- * is captured on its way and, while the session is live, fed to its
- * receiver mutated: truncated, a bit flipped in the ciphertext and in the
- * tag, sealed under another key (with a fresh IV counter), with its
- * sequence number pushed far ahead, from a non-member ID. Each must be
- * dropped, counted under its reason and answered with nothing. Then the
- * genuine datagram is delivered, and then replayed: dropped as a replay.
- * A FILESEG held back past the replay window is refused as too old; one
- * held back a few packets is still taken. The transfer must then finish
- * with the file intact: nothing an attacker fed in disturbed it. A unit
- * test of the window itself covers its edge and jumps wider than it.
+ * Replay and forgery in an encrypted UFTP 5 session, and in a UFTP 4
+ * (0x40) one, driven through the sans-I/O core: one server and one
+ * client with in-memory storage and a fake clock exchange real sealed
+ * datagrams. The first datagram of every type that each side accepts
+ * after the key exchange (client: KEYINFO, FILEINFO, FILESEG, DONE,
+ * DONE_CONF, CONG_CTRL, ABORT; server: REGISTER, KEYINFO_ACK,
+ * FILEINFO_ACK, STATUS, COMPLETE, CC_ACK, ABORT) is captured on its way
+ * and, while the session is live, fed to its receiver mutated:
+ * truncated, a bit flipped in the ciphertext and in the tag, sealed
+ * under another key (with a fresh IV counter), with its sequence number
+ * pushed far ahead, from a non-member ID. Each must be dropped, counted
+ * under its reason and answered with nothing. Then the genuine datagram
+ * is delivered, and then replayed: dropped as a replay. A FILESEG held
+ * back past the replay window is refused as too old; one held back a
+ * few packets is still taken. The transfer must then finish with the
+ * file intact: nothing an attacker fed in disturbed it. A unit test of
+ * the window itself covers its edge and jumps wider than it.
+ *
+ * The UFTP 4 session (V4) runs the same attacks but on KEYINFO, which
+ * UFTP 4 sends in clear and unsigned (its entries are AES-CBC wrapped,
+ * with no tag to break): there every client and the server seal under
+ * one group key, each with its own counter and its ID in the nonce.
  *
  * By design (docs/protocol-notes.md): a replayed KEYINFO is answered
  * with the KEYINFO_ACK again, as UFTP does for a KEYINFO sent twice (it is
@@ -58,8 +64,9 @@ struct queue {
  * authentication, so the CLIENT_KEY (sealed under the client's handshake
  * key) is attacked too; STOP_FINAL: the client is shut down while it
  * waits for DONE_CONF (its final COMPLETE sent): it must finish the
- * session (files in place) and send no ABORT. */
-enum mode { FULL, SRV_ABORT, CL_ABORT, AUTH, STOP_FINAL };
+ * session (files in place) and send no ABORT. V4: the whole transfer as
+ * a UFTP 4 session. */
+enum mode { FULL, SRV_ABORT, CL_ABORT, AUTH, STOP_FINAL, V4 };
 
 struct world {
     uint8_t keytype;
@@ -409,7 +416,7 @@ static void deliver(struct world *w, bool to_server, struct pkt *p)
         drain(w, to_server);
         if (p->b[1] == UFT_ENCRYPTED)
             attack_sealed(w, to_server, p);
-        else if (p->func == UFT_KEYINFO)
+        else if (p->func == UFT_KEYINFO && w->mode != V4)
             attack_keyinfo(w, p);
         feed(w, to_server, p->b, p->len);
         drain(w, to_server);
@@ -559,6 +566,7 @@ static void run_session(uint8_t keytype, enum mode mode)
         w.src[i] = (uint8_t)(i * 7 + (i >> 11));
 
     memset(&scfg, 0, sizeof scfg);
+    scfg.version = mode == V4 ? UFT_VER4 : UFT_VER5;
     scfg.server_id = SRV_ID;
     scfg.group_id = 0x12345678;
     scfg.block_len = 1300;
@@ -633,14 +641,14 @@ static void run_session(uint8_t keytype, enum mode mode)
     uft_client_stats(w.cl, &cst);
     uft_server_stats(w.srv, &sst);
     print_message(
-        "keytype %u: %u forged or replayed datagrams fed (all dropped but the KEYINFO answered by "
-        "design); client dropped "
+        "version 0x%02x, keytype %u: %u forged or replayed datagrams fed (all dropped but the "
+        "KEYINFO answered by design); client dropped "
         "%llu (unauth %llu, replayed %llu, stale %llu), server dropped %llu (unauth "
         "%llu, replayed %llu)\n",
-        keytype, w.attacks, (unsigned long long)cst.rx_dropped, (unsigned long long)cst.rx_unauth,
-        (unsigned long long)cst.rx_replayed, (unsigned long long)cst.rx_stale,
-        (unsigned long long)sst.rx_dropped, (unsigned long long)sst.rx_unauth,
-        (unsigned long long)sst.rx_replayed);
+        mode == V4 ? UFT_VER4 : UFT_VER5, keytype, w.attacks, (unsigned long long)cst.rx_dropped,
+        (unsigned long long)cst.rx_unauth, (unsigned long long)cst.rx_replayed,
+        (unsigned long long)cst.rx_stale, (unsigned long long)sst.rx_dropped,
+        (unsigned long long)sst.rx_unauth, (unsigned long long)sst.rx_replayed);
     assert_int_equal(cst.rx_stale, 1);
 out:
     uft_client_free(w.cl);
@@ -717,6 +725,12 @@ static void test_ccm(void **state)
     run_session(UFT_KEY_AES128_CCM, FULL);
 }
 
+static void test_v4_gcm(void **state)
+{
+    (void)state;
+    run_session(UFT_KEY_AES256_GCM, V4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -727,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_gcm_client_auth),
         cmocka_unit_test(test_gcm_stop_final),
         cmocka_unit_test(test_ccm),
+        cmocka_unit_test(test_v4_gcm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
