@@ -105,6 +105,11 @@ uft_ts uft_proxy_deadline(const struct uft_proxy *p);
 
 struct uft_proxy_stats {
     uint64_t rx_packets, rx_dropped;
+    /* of rx_dropped: sealed datagrams that the proxy opens (a receiver's,
+     * the server's ABORT) refused for an IV counter seen before or older
+     * than the replay window; a client proxy has still passed the
+     * server's copy on, as it passes every datagram of the server's */
+    uint64_t rx_replayed;
     uint64_t forwarded;  /* datagrams passed on unchanged */
     uint64_t aggregated; /* receiver answers gathered */
     uint64_t sent;       /* datagrams of the proxy's own */

@@ -158,8 +158,9 @@ ssize_t uft_pxs_seal_up(struct uft_proxy *p, struct px_group *g, const struct uf
 bool uft_pxs_from_server(struct uft_proxy *p, struct px_group *g, const uint8_t *pkt, size_t len,
                          uft_ts now);
 /* An ENCRYPTED datagram from the server that is an ABORT: 0 and the
- * ABORT in m (its views in p->plain); otherwise a negative uft_err. Only
- * datagrams of an ABORT's size are opened. */
+ * ABORT in m (its views in p->plain); otherwise a negative uft_err,
+ * UFT_E_REPLAY (counted) for a counter the server's window has seen.
+ * Only datagrams of an ABORT's size are opened. */
 int uft_pxs_server_abort(struct uft_proxy *p, struct px_group *g, const uint8_t *pkt, size_t len,
                          struct uft_msg *m);
 /* A datagram from a receiver of an encrypted session. */

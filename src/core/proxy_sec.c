@@ -20,6 +20,10 @@
  * themselves (the server's application key depends on GM and S_ctx
  * only), and seal their answers with their own application keys, which
  * the proxy opens before gathering them.
+ *
+ * Every sealed datagram the proxy opens passes a replay window
+ * (sec_common.h) over its sender's IV counter: one per receiver, and one
+ * for the server's ABORTs. A replay is dropped and counted.
  */
 #include "core/proxy_int.h"
 
@@ -47,7 +51,8 @@ struct px_sec {
     size_t ckey_len, pkey_len, siglen;
     struct uft_sec_keys up_shs, up_chs, up_app, s_app;
     uint8_t verify[64], gm[UFT_SEC_GM_LEN];
-    uint64_t ctr; /* pre-incremented, for everything the proxy seals */
+    uint64_t ctr;                /* pre-incremented, for everything the proxy seals */
+    struct uft_replay rp_server; /* the server's counters that the proxy opened */
 };
 
 struct px_csec {
@@ -56,6 +61,7 @@ struct px_csec {
     bool have_ctx2, have_app;
     struct uft_sec_keys shs, chs, app;
     uint8_t verify[64];
+    struct uft_replay rp; /* its counters opened: one counter runs across its keys */
 };
 
 static const struct uft_crypto_ops *cops(const struct uft_proxy *p)
@@ -572,9 +578,17 @@ int uft_pxs_server_abort(struct uft_proxy *p, struct px_group *g, const uint8_t 
         return rc;
     if (outer.u.encrypted.payload.len != ABORT_SEALED)
         return UFT_E_TYPE;
+    /* the window sees only the datagrams opened here, a few of the
+     * server's counters; they still rise, so a replay is all it refuses */
+    if (!uft_replay_fresh(&g->sec->rp_server, outer.u.encrypted.iv_ctr)) {
+        p->st.rx_dropped++;
+        p->st.rx_replayed++;
+        return UFT_E_REPLAY;
+    }
     if ((rc = uft_sec_open(&g->sec->su, &g->sec->s_app, pkt, &outer, p->plain, sizeof p->plain,
                            m)) != 0)
         return rc;
+    uft_replay_mark(&g->sec->rp_server, outer.u.encrypted.iv_ctr);
     return m->hdr.func == UFT_ABORT ? 0 : UFT_E_TYPE;
 }
 
@@ -724,20 +738,30 @@ static void on_keyinfo_ack(struct uft_proxy *p, struct px_group *g, struct px_cl
 
 /* A sealed datagram from a receiver: under its client handshake key
  * while its CLIENT_KEY is due (and then only that), else under its
- * application key. */
+ * application key. A counter its window has seen is a replay. */
 static void on_sealed(struct uft_proxy *p, struct px_group *g, const struct uft_msg *outer,
                       const uint8_t *pkt, uft_ts now)
 {
     struct px_client *c = uft_px_find_client(g, outer->hdr.src_id);
     const struct uft_sec_keys *k = NULL;
+    uint64_t ctr = outer->u.encrypted.iv_ctr;
     struct uft_msg m;
     bool hs = false;
     if (c && c->sec) {
+        if (!uft_replay_fresh(&c->sec->rp, ctr)) {
+            p->st.rx_dropped++;
+            p->st.rx_replayed++;
+            return;
+        }
         hs = !c->sec->have_ctx2;
         k = hs ? &c->sec->chs : c->sec->have_app ? &c->sec->app : NULL;
     }
-    if (!k || uft_sec_open(&g->sec->su, k, pkt, outer, p->plain, sizeof p->plain, &m) != 0 ||
-        hs != (m.hdr.func == UFT_CLIENT_KEY)) {
+    if (!k || uft_sec_open(&g->sec->su, k, pkt, outer, p->plain, sizeof p->plain, &m) != 0) {
+        p->st.rx_dropped++;
+        return;
+    }
+    uft_replay_mark(&c->sec->rp, ctr);
+    if (hs != (m.hdr.func == UFT_CLIENT_KEY)) {
         p->st.rx_dropped++;
         return;
     }
