@@ -326,47 +326,35 @@ static uft_ts next_deadline(const struct world *w)
 
 /* ---------- the run ---------- */
 
-static void run(enum mode mode)
+/* Borrowed by the sessions for their lifetime. */
+static const uint32_t MEMBERS[1] = {CL_ID}, PROXIES[1] = {PX_ID};
+static const struct uft_server_file SRC_FILE = {
+    .name = "data.bin", .ftype = UFT_FTYPE_REG, .size = FILE_LEN, .mtime = 1700000000};
+static const struct uft_server_entry SENTRY = {.server_id = SRV_ID, .proxy_id = PX_ID};
+static const struct uft_proxy_entry PENTRY = {.proxy_id = PX_ID};
+
+/* The server (a closed group of the client, through the proxy, with
+ * client authentication; SRV_ABORT: one pass only), the proxy, the
+ * client. */
+static void create_nodes(struct world *w)
 {
-    struct world w;
-    uint32_t members[1] = {CL_ID}, proxies[1] = {PX_ID};
-    struct uft_server_file file = {
-        .name = "data.bin", .ftype = UFT_FTYPE_REG, .size = FILE_LEN, .mtime = 1700000000};
-    struct uft_server_cfg scfg;
-    struct uft_server_entry sentry = {.server_id = SRV_ID, .proxy_id = PX_ID};
-    struct uft_proxy_entry pentry = {.proxy_id = PX_ID};
     struct uft_client_cfg ccfg = {.client_id = CL_ID,
                                   .max_sessions = 2,
-                                  .servers = &sentry,
+                                  .servers = &SENTRY,
                                   .n_servers = 1,
-                                  .proxies = &pentry,
+                                  .proxies = &PENTRY,
                                   .n_proxies = 1};
     struct uft_proxy_cfg pcfg = {.kind = UFT_PROXY_CLIENT, .proxy_id = PX_ID};
     struct uft_server_ops sops = {
-        .ctx = &w, .event = srv_event, .read = srv_read, .crypto = &wrapped};
-    struct uft_proxy_ops pops = {.ctx = &w, .event = px_event, .crypto = &wrapped};
-    struct uft_client_ops cops = {.ctx = &w,
+        .ctx = w, .event = srv_event, .read = srv_read, .crypto = &wrapped};
+    struct uft_proxy_ops pops = {.ctx = w, .event = px_event, .crypto = &wrapped};
+    struct uft_client_ops cops = {.ctx = w,
                                   .event = cl_event,
                                   .file_begin = cl_begin,
                                   .file_write = cl_write,
                                   .file_end = cl_end,
                                   .crypto = &wrapped};
-    struct uft_proxy_stats pst;
-    struct uft_server_dest d;
-    int iter, code = -1;
-    size_t i;
-
-    memset(&w, 0, sizeof w);
-    wrapped = *uft_crypto_ops();
-    wrapped.seal = seal_noting;
-    w.mode = mode;
-    w.src = malloc(FILE_LEN);
-    w.dst = calloc(1, FILE_LEN);
-    w.q = malloc(QCAP * sizeof *w.q);
-    assert_true(w.src && w.dst && w.q);
-    for (i = 0; i < FILE_LEN; i++)
-        w.src[i] = (uint8_t)(i * 7 + (i >> 11));
-
+    struct uft_server_cfg scfg;
     memset(&scfg, 0, sizeof scfg);
     scfg.version = UFT_VER5;
     scfg.server_id = SRV_ID;
@@ -377,59 +365,92 @@ static void run(enum mode mode)
     scfg.grtt_min = 10 * UFT_MSEC;
     scfg.grtt_max = UFT_SEC;
     scfg.rate = 4000000;
-    scfg.clients = members;
+    scfg.clients = MEMBERS;
     scfg.n_clients = 1;
-    scfg.proxies = proxies;
+    scfg.proxies = PROXIES;
     scfg.n_proxies = 1;
     scfg.keytype = UFT_KEY_AES256_GCM;
     scfg.hashtype = UFT_HASH_SHA256;
     scfg.curve = UFT_CURVE_P256;
     scfg.client_auth = true;
     scfg.wall_base_us = 1700000000000000ull;
-    scfg.max_passes = mode == SRV_ABORT ? 1 : 0;
-    assert_int_equal(uft_server_create(&scfg, &file, 1, &sops, 0, &w.srv), 0);
-    assert_int_equal(uft_proxy_create(&pcfg, &pops, 0, &w.px), 0);
-    assert_int_equal(uft_client_create(&ccfg, &cops, &w.cl), 0);
+    scfg.max_passes = w->mode == SRV_ABORT ? 1 : 0;
+    assert_int_equal(uft_server_create(&scfg, &SRC_FILE, 1, &sops, 0, &w->srv), 0);
+    assert_int_equal(uft_proxy_create(&pcfg, &pops, 0, &w->px), 0);
+    assert_int_equal(uft_client_create(&ccfg, &cops, &w->cl), 0);
+}
 
-    for (iter = 0; iter < 200000 && !uft_server_done(w.srv, &code); iter++) {
+/* Run until the server is done and what it sent last has arrived. */
+static void run_to_end(struct world *w, int *code)
+{
+    int iter;
+    for (iter = 0; iter < 200000 && !uft_server_done(w->srv, code); iter++) {
         uft_ts next;
-        step(&w);
-        if (uft_server_done(w.srv, &code))
+        step(w);
+        if (uft_server_done(w->srv, code))
             break;
-        next = next_deadline(&w);
+        next = next_deadline(w);
         assert_true(next != UFT_NEVER);
-        w.now = next > w.now ? next : w.now + 1;
+        w->now = next > w->now ? next : w->now + 1;
     }
-    assert_true(uft_server_done(w.srv, &code));
+    assert_true(uft_server_done(w->srv, code));
     /* what is left on its way: the final DONE_CONF or ABORT */
-    for (iter = 0; iter < 50 && !w.client_ended; iter++) {
-        step(&w);
-        w.now += 100 * UFT_MSEC;
+    for (iter = 0; iter < 50 && !w->client_ended; iter++) {
+        step(w);
+        w->now += 100 * UFT_MSEC;
     }
-    assert_true(w.client_ended);
-    uft_proxy_stats(w.px, &pst);
-    assert_int_equal(pst.rx_replayed, w.replays);
-    for (i = 0; uft_server_dest(w.srv, i, &d) && d.id != CL_ID; i++)
+    assert_true(w->client_ended);
+}
+
+/* Every replay counted, and the session ended as its mode says. */
+static void check(struct world *w, int code)
+{
+    static const uint8_t types[] = {UFT_CLIENT_KEY, UFT_KEYINFO_ACK, UFT_FILEINFO_ACK, UFT_STATUS,
+                                    UFT_COMPLETE};
+    struct uft_proxy_stats pst;
+    struct uft_server_dest d;
+    size_t i;
+    uft_proxy_stats(w->px, &pst);
+    assert_int_equal(pst.rx_replayed, w->replays);
+    for (i = 0; uft_server_dest(w->srv, i, &d) && d.id != CL_ID; i++)
         ;
     assert_int_equal(d.id, CL_ID);
-    if (mode == SRV_ABORT) {
-        assert_true(w.tested_abort);
-        assert_false(w.committed);
+    if (w->mode == SRV_ABORT) {
+        assert_true(w->tested_abort);
+        assert_false(w->committed);
         assert_int_equal(d.fate, UFT_FATE_ABORTED);
     } else {
-        static const uint8_t types[] = {UFT_CLIENT_KEY, UFT_KEYINFO_ACK, UFT_FILEINFO_ACK,
-                                        UFT_STATUS, UFT_COMPLETE};
         for (i = 0; i < sizeof types; i++)
-            if (!w.tested_cl[types[i]])
+            if (!w->tested_cl[types[i]])
                 fail_msg("the client never sent the proxy a sealed type %u to replay", types[i]);
         assert_int_equal(code, 0);
-        assert_true(w.committed);
-        assert_memory_equal(w.src, w.dst, FILE_LEN);
+        assert_true(w->committed);
+        assert_memory_equal(w->src, w->dst, FILE_LEN);
     }
     print_message("%s: %u replays fed to the proxy, all refused (proxy dropped %llu, replayed "
                   "%llu)\n",
-                  mode == FULL ? "full transfer" : "server abort", w.replays,
+                  w->mode == FULL ? "full transfer" : "server abort", w->replays,
                   (unsigned long long)pst.rx_dropped, (unsigned long long)pst.rx_replayed);
+}
+
+static void run(enum mode mode)
+{
+    struct world w;
+    int code = -1;
+    size_t i;
+    memset(&w, 0, sizeof w);
+    wrapped = *uft_crypto_ops();
+    wrapped.seal = seal_noting;
+    w.mode = mode;
+    w.src = malloc(FILE_LEN);
+    w.dst = calloc(1, FILE_LEN);
+    w.q = malloc(QCAP * sizeof *w.q);
+    assert_true(w.src && w.dst && w.q);
+    for (i = 0; i < FILE_LEN; i++)
+        w.src[i] = (uint8_t)(i * 7 + (i >> 11));
+    create_nodes(&w);
+    run_to_end(&w, &code);
+    check(&w, code);
     uft_client_free(w.cl);
     uft_proxy_free(w.px);
     uft_server_free(w.srv);
