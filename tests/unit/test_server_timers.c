@@ -13,7 +13,7 @@
 #include "core/server.h"
 
 #define CLIENT 1u
-#define GROUP 0x1234abcdu
+#define GROUP  0x1234abcdu
 
 static int fill_read(void *ctx, void *handle, uint64_t off, uint8_t *buf, size_t len)
 {
