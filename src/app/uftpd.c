@@ -542,6 +542,9 @@ static void on_event(void *ctx, const struct uft_event *ev)
         if ((r = rx_by_id(d, ev->group_id, ev->group_inst, ev->file_id)) != NULL)
             rx_done(d, r, ev, ev->server_id);
         break;
+    case UFT_EV_SESSION_FINAL:
+        uft_store_session_final(&d->store, ev->group_id);
+        break;
     case UFT_EV_SESSION_END:
         if (ev->status)
             snprintf(line, sizeof line, "Session failed%s%s", ev->text ? ": " : "",
@@ -1025,6 +1028,7 @@ int uftpd_run(int argc, char **argv, const struct app_hooks *hooks)
     }
     uft_log_printf(&d.log, 2, "ufcast uftpd listening on port %u as client 0x%08X", d.port,
                    cfg.client_id);
+    uft_store_recover(&d.store); /* -T: groups stopped between final COMPLETE and DONE_CONF */
     rc = run(&d);
     {
         struct uft_client_stats cs;

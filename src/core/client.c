@@ -486,8 +486,10 @@ static void on_done(struct uft_client *c, struct csession *s, const struct uft_m
         if (s->phase == C_RECEIVING)
             drop_file(c, s);
         if (s->phase != C_FINAL) {
+            struct uft_event ev = {.type = UFT_EV_SESSION_FINAL};
             s->phase = C_FINAL;
             s->final_giveup = now + uft_tm_complete_giveup(s->grtt, s->robust);
+            emit(c, s, &ev); /* before the COMPLETE leaves: see uftpd's -T */
         }
         s->owe_final = true;
         s->final_resend = now + uft_tm_complete_resend(s->grtt);

@@ -53,6 +53,8 @@ enum uft_ev_type {
     UFT_EV_SESSION_START,     /* client: a server's session accepted (peer = its address) */
     UFT_EV_JOIN,              /* client: join the private group (addr) */
     UFT_EV_LEAVE,             /* client: leave it */
+    UFT_EV_SESSION_FINAL,     /* client: every file is in and the final COMPLETE goes
+                                 next; only the DONE_CONF is awaited */
 };
 
 /* Per-client outcome of a file, as the server reports it. Values 0..3 are

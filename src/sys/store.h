@@ -140,6 +140,19 @@ int uft_store_delete(struct uft_store *st, uint32_t group, const char *name);
  * go to the log callback. Unknown groups are ignored. */
 void uft_store_session_end(struct uft_store *st, uint32_t group, bool ok);
 
+/* -T: every file of group is in and the session's final COMPLETE goes
+ * next. A marker, synced, says so in the temp directory: when uftpd is
+ * stopped before the DONE_CONF (SIGKILL, a crash, a power cut), the server
+ * still counts this client as done and never sends the group again, so
+ * uft_store_recover moves the files into place at the next start, as the
+ * DONE_CONF would have. The session's end removes the marker. */
+void uft_store_session_final(struct uft_store *st, uint32_t group);
+
+/* -T, at start: finish every group whose marker is there (its files into
+ * the destination, its directory and restart record removed). Each is
+ * logged. Returns how many groups were finished. */
+int uft_store_recover(struct uft_store *st);
+
 /* Free bytes where relative names go. */
 uint64_t uft_store_free(const struct uft_store *st);
 

@@ -599,6 +599,8 @@ static void finish(struct uft_store *st, struct uft_store_sess *s)
     free(t.path);
     snprintf(name, sizeof name, "_group_%08X_restart", s->group);
     unlinkat(st->temp_fd, name, 0);
+    snprintf(name, sizeof name, "_group_%08X_final", s->group);
+    unlinkat(st->temp_fd, name, 0);
     name[15] = '\0'; /* "_group_GGGGGGGG" */
     if (unlinkat(st->temp_fd, name, AT_REMOVEDIR) != 0 || rc != 0)
         uft_store_note(st, 0,
@@ -623,6 +625,8 @@ void uft_store_session_end(struct uft_store *st, uint32_t group, bool ok)
     if (s->dir_fd >= 0 && ok) {
         finish(st, s);
     } else if (s->dir_fd >= 0) {
+        snprintf(name, sizeof name, "_group_%08X_final", group);
+        unlinkat(st->temp_fd, name, 0);
         uft_store_record_refresh(st, s, true);
         if (!has_content(s)) {
             /* nothing to resume: what the session made comes again */
@@ -639,4 +643,71 @@ void uft_store_session_end(struct uft_store *st, uint32_t group, bool ok)
         ;
     *pp = s->next;
     sess_free(s);
+}
+
+void uft_store_session_final(struct uft_store *st, uint32_t group)
+{
+    struct uft_store_sess *s = sess_find(st, group);
+    char name[64];
+    int fd, dir, e = 0;
+    if (!s || s->dir_fd < 0)
+        return;
+    snprintf(name, sizeof name, "_group_%08X_final", group);
+    fd = openat(st->temp_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 || fsync(fd) != 0)
+        e = errno;
+    if (fd >= 0)
+        close(fd);
+    /* the marker's name must be on disk too */
+    dir = openat(st->temp_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (!e && (dir < 0 || fsync(dir) != 0))
+        e = errno;
+    if (dir >= 0)
+        close(dir);
+    if (e)
+        uft_store_note(st, 1,
+                       "cannot write %s/%s: %s%s; if uftpd stops before the server confirms, "
+                       "move the files of %s/_group_%08X by hand",
+                       st->temp_dir, name, strerror(e), uft_store_hint(e), st->temp_dir, group);
+}
+
+int uft_store_recover(struct uft_store *st)
+{
+    char **names = NULL, dname[32];
+    size_t n = 0, i;
+    int fd, done = 0;
+    if (st->temp_fd < 0)
+        return 0;
+    fd = openat(st->temp_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || list_dir(fd, &names, &n) != 0)
+        n = 0;
+    for (i = 0; i < n; i++) {
+        struct uft_store_sess s;
+        unsigned group;
+        int end = 0;
+        if (sscanf(names[i], "_group_%8X_final%n", &group, &end) != 1 || end != 21 ||
+            names[i][end] != '\0' || sess_find(st, group)) {
+            free(names[i]);
+            continue;
+        }
+        memset(&s, 0, sizeof s);
+        s.group = group;
+        s.start = (int64_t)time(NULL);
+        snprintf(dname, sizeof dname, "_group_%08X", group);
+        s.dir_fd = openat(st->temp_fd, dname, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (s.dir_fd < 0) {
+            unlinkat(st->temp_fd, names[i], 0); /* nothing left to move */
+        } else {
+            uft_store_note(st, 1,
+                           "group %08X: its final COMPLETE was sent before uftpd stopped; moving "
+                           "its files from %s/%s to %s",
+                           group, st->temp_dir, dname, st->dir[0]);
+            finish(st, &s);
+            close(s.dir_fd);
+            done++;
+        }
+        free(names[i]);
+    }
+    free(names);
+    return done;
 }

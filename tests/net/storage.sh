@@ -22,6 +22,11 @@
 #              byte-identical, the temp directory empty.
 #   killed:    the same with SIGKILL: the record refreshed while receiving
 #              lets a new daemon resume.
+#   confirm:   receiver 1 with -T never sees the DONE_CONF (nftables drops
+#              it) and is SIGKILLed after the server, which has its final
+#              COMPLETE, exits 0: the files wait in the -T directory with
+#              the final marker; the next uftpd start moves them into
+#              place, and the temp directory is left empty.
 # usage: storage.sh BUILD_APP_DIR
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -207,4 +212,32 @@ restart_case() { # restart_case NAME SIGNAL
 
 restart_case restart TERM
 restart_case killed KILL
+
+# ---- confirm: killed between the final COMPLETE and the DONE_CONF ----
+rm -rf "$W/rr" "$W/rt" "$W/srv"/_group_*
+mkdir -p "$W/rr" "$W/rt"
+c1=$(net_ns c1)
+ip netns exec "$c1" nft add table inet nodc
+ip netns exec "$c1" nft add chain inet nodc in '{ type filter hook input priority 0; }'
+# byte 1 of the UFTP header is the message type; 13 is DONE_CONF
+ip netns exec "$c1" nft add rule inet nodc in udp dport 1044 @th,72,8 13 counter drop
+net_bg c1 90 "$B/uftpd" -d -T "$W/rt" -D "$W/rr" -U 0x0a000001 -x 3 >"$W/confirm.c1a.log" 2>&1
+sleep 0.5
+# a GRTT of 0.25 s: the receiver waits 10 s for DONE_CONF before it gives up
+server confirm 60 -r 0.25:0.25:0.5 -H 0x0a000001 "$W/src/d1"
+[ "$rc" -eq 0 ] || bad "confirm: server exit $rc"
+ls "$W/rt" | grep -q '^_group_[0-9A-F]\{8\}_final$' || bad "confirm: no final marker in the -T directory"
+[ -e "$W/rr/d1" ] && bad "confirm: d1 placed before the DONE_CONF"
+kill -KILL "$(receiver_pid)" 2>/dev/null || bad "confirm: no uftpd to kill (it gave up too soon)"
+net_bg_stop
+ip netns exec "$c1" nft list chain inet nodc in | grep -q 'counter packets [1-9]' ||
+    bad "confirm: no DONE_CONF was dropped"
+ip netns exec "$c1" nft delete table inet nodc
+net_bg c1 30 "$B/uftpd" -d -T "$W/rt" -D "$W/rr" -U 0x0a000001 -x 3 >"$W/confirm.c1b.log" 2>&1
+wait_for 10 diff -r "$W/src/d1" "$W/rr/d1" >/dev/null || bad "confirm: d1 not moved into place at restart"
+net_bg_stop
+[ -z "$(ls -A "$W/rt")" ] || bad "confirm: the -T directory is not empty: $(ls -A "$W/rt")"
+grep -q "final COMPLETE was sent" "$W/confirm.c1b.log" || bad "confirm: the recovery is not logged"
+check_no_temp "$W/rr" >/dev/null || bad "confirm: a temporary file stands in the destination"
+[ "$fail" = 0 ] && echo "PASS confirm (files placed at the next start)"
 exit $fail

@@ -686,6 +686,60 @@ static void test_restart_after_kill(void **state)
     assert_int_equal(count_entries(t), 0);
 }
 
+/* Killed between the final COMPLETE and the DONE_CONF: the server counts
+ * the client done and never sends the group again, so the next start
+ * moves the files into place. A group killed before its final COMPLETE
+ * stays for a restart. */
+static void test_killed_after_final_complete(void **state)
+{
+    char d[128], t[128];
+    const char *dirs[1] = {d};
+    struct uft_store st, st2, st3;
+    struct uft_store_file *f, *half;
+    struct seen sn;
+    (void)state;
+    memset(&sn, 0, sizeof sn);
+    sub_dir(d, sizeof d, "fc_dest");
+    sub_dir(t, sizeof t, "fc_temp");
+    open_temp_store(&st, dirs, t, false, &sn, 0);
+    /* group 0x21 is whole and its final COMPLETE goes; 0x22 is not */
+    assert_int_equal(uft_store_begin(&st, "sub/done.txt", 5, 0, 0x21, 1, false, false, &f),
+                     UFT_COMP_NORMAL);
+    assert_int_equal(uft_store_write(&st, f, 0, (const uint8_t *)"whole", 5), 0);
+    assert_int_equal(uft_store_end(&st, f, true), 0);
+    assert_int_equal(uft_store_begin(&st, "half.txt", 4, 0, 0x22, 1, false, false, &half),
+                     UFT_COMP_NORMAL);
+    assert_int_equal(uft_store_write(&st, half, 0, (const uint8_t *)"ha", 2), 0);
+    uft_store_session_final(&st, 0x21);
+    assert_true(exists(t, "_group_00000021_final"));
+    assert_false(exists(t, "_group_00000022_final"));
+    /* "killed": st is never ended; a new daemon starts */
+    open_temp_store(&st2, dirs, t, false, &sn, 0);
+    assert_int_equal(uft_store_recover(&st2), 1);
+    assert_true(file_is(d, "sub/done.txt", "whole", 5));
+    assert_false(exists(t, "_group_00000021"));
+    assert_false(exists(t, "_group_00000021_final"));
+    assert_true(exists(t, "_group_00000022")); /* kept for a restart */
+    assert_false(exists(d, "half.txt"));
+    assert_int_equal(sn.calls, 1); /* the placed callback saw the recovered group */
+    assert_int_equal(sn.group, 0x21);
+    assert_int_equal(uft_store_recover(&st2), 0); /* nothing twice */
+    uft_store_close(&st2);
+    /* a session that ends normally leaves no marker behind */
+    open_temp_store(&st3, dirs, t, false, &sn, 0);
+    assert_int_equal(uft_store_begin(&st3, "late.txt", 3, 0, 0x23, 1, false, false, &f),
+                     UFT_COMP_NORMAL);
+    assert_int_equal(uft_store_write(&st3, f, 0, (const uint8_t *)"end", 3), 0);
+    assert_int_equal(uft_store_end(&st3, f, true), 0);
+    uft_store_session_final(&st3, 0x23);
+    uft_store_session_end(&st3, 0x23, true);
+    assert_false(exists(t, "_group_00000023_final"));
+    assert_true(file_is(d, "late.txt", "end", 3));
+    uft_store_close(&st3);
+    uft_store_end(&st, half, false);
+    uft_store_close(&st);
+}
+
 static void test_restart_bad_record(void **state)
 {
     char d[128], t[128], sess[160];
@@ -821,6 +875,7 @@ int main(void)
         cmocka_unit_test(test_backup_failure_keeps_old),
         cmocka_unit_test(test_restart_resume),
         cmocka_unit_test(test_restart_after_kill),
+        cmocka_unit_test(test_killed_after_final_complete),
         cmocka_unit_test(test_restart_bad_record),
         cmocka_unit_test(test_restart_overlapping_instances),
         cmocka_unit_test(test_log_roll),
