@@ -630,6 +630,19 @@ static int client_keys(struct uft_proxy *p, struct px_group *g, struct px_client
     return rc;
 }
 
+/* Whether a receiver's REGISTER brings another key share or rand2 than
+ * the keys the proxy made for it: it started over (a new process). A
+ * REGISTER sent again carries the same ones. */
+static bool new_share(const struct px_group *g, const struct px_client *c,
+                      const struct uft_register *r)
+{
+    const struct px_csec *k = c->sec;
+    size_t at = g->sec->sctx_len + g->sec->pctx_len + 4; /* the share's place in Ctx1 */
+    return k->ctx1_len != at + r->keyinfo.len + UFT_RAND_LEN ||
+           memcmp(k->ctx + at, r->keyinfo.p, r->keyinfo.len) != 0 ||
+           memcmp(k->ctx + at + r->keyinfo.len, r->rand2, UFT_RAND_LEN) != 0;
+}
+
 static void on_register(struct uft_proxy *p, struct px_group *g, const struct uft_msg *m,
                         uft_ts now)
 {
@@ -639,6 +652,13 @@ static void on_register(struct uft_proxy *p, struct px_group *g, const struct uf
     if (!c || c->state == PXC_REFUSED) {
         p->st.rx_dropped++;
         return;
+    }
+    if (c->sec && new_share(g, c, &m->u.reg)) {
+        /* as the server does: new keys, and the key exchange from its
+         * start (CLIENT_KEY, registration upstream, our KEYINFO) */
+        uft_px_log(p, g, 2, "REGISTER from %08X with a new key share: it started over", id);
+        uft_pxs_free_client(p, c);
+        c->state = PXC_MUTE;
     }
     if (!c->sec && (rc = client_keys(p, g, c, &m->u.reg)) != 0) {
         uft_px_log(p, g, 1, "Rejecting REGISTER from %08X: its key share does not work (%s)", id,

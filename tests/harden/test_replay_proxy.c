@@ -21,6 +21,13 @@
  * again: counted as replayed (a client proxy still passes the copy on,
  * as it passes everything of the server's, and the client, whose session
  * the first one ended, drops it).
+ *
+ * The third run is no attack: the client starts over (a new process)
+ * once the proxy has its first REGISTER, before its CLIENT_KEY goes. The
+ * new one registers with a new key share; the proxy must take its new
+ * keys (it used to keep the first ones, so the new CLIENT_KEY never
+ * opened and the client was never registered), and the transfer must
+ * finish.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -55,8 +62,9 @@ struct pkt {
 };
 
 /* FULL: the whole transfer; SRV_ABORT: one pass only, and the server's
- * ABORT of the client replayed to the proxy. */
-enum mode { FULL, SRV_ABORT };
+ * ABORT of the client replayed to the proxy; RESTART: no replays, the
+ * client starts over after its first REGISTER. */
+enum mode { FULL, SRV_ABORT, RESTART };
 
 struct world {
     enum mode mode;
@@ -68,9 +76,11 @@ struct world {
     bool committed, client_ended;
     struct pkt *q;
     size_t head, n;
-    bool tested_cl[32], tested_abort;
+    bool tested_cl[32], tested_abort, restarted;
     unsigned replays, segs;
 };
+
+static void create_client(struct world *w);
 
 /* ---------- crypto wrapper: note the inner type of what is sealed ---------- */
 
@@ -284,6 +294,22 @@ static void replay(struct world *w, const struct pkt *p)
     free(out);
 }
 
+/* RESTART: the client process is gone (with what it had not sent yet)
+ * and a new one, with new keys, starts in its place. */
+static void restart_client(struct world *w)
+{
+    size_t i, kept = 0;
+    for (i = 0; i < w->n; i++) {
+        struct pkt *p = &w->q[(w->head + i) % QCAP];
+        if (!same_peer(&p->from, &CL_PEER))
+            w->q[(w->head + kept++) % QCAP] = *p;
+    }
+    w->n = kept;
+    uft_client_free(w->cl);
+    create_client(w);
+    w->restarted = true;
+}
+
 /* Deliver one datagram; the first sealed one of each type from the
  * client, and the server's sealed ABORT, are replayed after it. */
 static void deliver(struct world *w, const struct pkt *p)
@@ -291,6 +317,11 @@ static void deliver(struct world *w, const struct pkt *p)
     bool sealed = p->b[1] == UFT_ENCRYPTED && p->to == N_PX && p->func < 32;
     bool from_cl = same_peer(&p->from, &CL_PEER);
     feed(w, p);
+    if (w->mode == RESTART) {
+        if (from_cl && p->func == UFT_REGISTER && !w->restarted)
+            restart_client(w);
+        return;
+    }
     if (!sealed)
         return;
     if (from_cl && !w->tested_cl[p->func]) {
@@ -333,10 +364,7 @@ static const struct uft_server_file SRC_FILE = {
 static const struct uft_server_entry SENTRY = {.server_id = SRV_ID, .proxy_id = PX_ID};
 static const struct uft_proxy_entry PENTRY = {.proxy_id = PX_ID};
 
-/* The server (a closed group of the client, through the proxy, with
- * client authentication; SRV_ABORT: one pass only), the proxy, the
- * client. */
-static void create_nodes(struct world *w)
+static void create_client(struct world *w)
 {
     struct uft_client_cfg ccfg = {.client_id = CL_ID,
                                   .max_sessions = 2,
@@ -344,16 +372,24 @@ static void create_nodes(struct world *w)
                                   .n_servers = 1,
                                   .proxies = &PENTRY,
                                   .n_proxies = 1};
-    struct uft_proxy_cfg pcfg = {.kind = UFT_PROXY_CLIENT, .proxy_id = PX_ID};
-    struct uft_server_ops sops = {
-        .ctx = w, .event = srv_event, .read = srv_read, .crypto = &wrapped};
-    struct uft_proxy_ops pops = {.ctx = w, .event = px_event, .crypto = &wrapped};
     struct uft_client_ops cops = {.ctx = w,
                                   .event = cl_event,
                                   .file_begin = cl_begin,
                                   .file_write = cl_write,
                                   .file_end = cl_end,
                                   .crypto = &wrapped};
+    assert_int_equal(uft_client_create(&ccfg, &cops, &w->cl), 0);
+}
+
+/* The server (a closed group of the client, through the proxy, with
+ * client authentication; SRV_ABORT: one pass only), the proxy, the
+ * client. */
+static void create_nodes(struct world *w)
+{
+    struct uft_proxy_cfg pcfg = {.kind = UFT_PROXY_CLIENT, .proxy_id = PX_ID};
+    struct uft_server_ops sops = {
+        .ctx = w, .event = srv_event, .read = srv_read, .crypto = &wrapped};
+    struct uft_proxy_ops pops = {.ctx = w, .event = px_event, .crypto = &wrapped};
     struct uft_server_cfg scfg;
     memset(&scfg, 0, sizeof scfg);
     scfg.version = UFT_VER5;
@@ -377,7 +413,7 @@ static void create_nodes(struct world *w)
     scfg.max_passes = w->mode == SRV_ABORT ? 1 : 0;
     assert_int_equal(uft_server_create(&scfg, &SRC_FILE, 1, &sops, 0, &w->srv), 0);
     assert_int_equal(uft_proxy_create(&pcfg, &pops, 0, &w->px), 0);
-    assert_int_equal(uft_client_create(&ccfg, &cops, &w->cl), 0);
+    create_client(w);
 }
 
 /* Run until the server is done and what it sent last has arrived. */
@@ -415,6 +451,14 @@ static void check(struct world *w, int code)
     for (i = 0; uft_server_dest(w->srv, i, &d) && d.id != CL_ID; i++)
         ;
     assert_int_equal(d.id, CL_ID);
+    if (w->mode == RESTART) {
+        assert_true(w->restarted);
+        assert_int_equal(code, 0);
+        assert_true(w->committed);
+        assert_memory_equal(w->src, w->dst, FILE_LEN);
+        print_message("client restart: the new client's keys taken, file intact\n");
+        return;
+    }
     if (w->mode == SRV_ABORT) {
         assert_true(w->tested_abort);
         assert_false(w->committed);
@@ -471,11 +515,18 @@ static void test_server_abort_replay(void **state)
     run(SRV_ABORT);
 }
 
+static void test_client_restart(void **state)
+{
+    (void)state;
+    run(RESTART);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client_replays),
         cmocka_unit_test(test_server_abort_replay),
+        cmocka_unit_test(test_client_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
