@@ -72,6 +72,38 @@ net_port() { # net_port HOST IFNAME BRIDGE ADDR: a veth from HOST to BRIDGE, ADD
     ip -n "$_nl_ns" link set "$2" up
 }
 
+# The NAT topology of proxy_nat.sh (drawn there) and the guide's NAT
+# example: net A (brA) holds srv .1, sp .2 and the gateway gw .254; gw
+# masquerades net C (brC, 192.168.77.0/24) behind its eth0; cp sits on
+# net C (.2, default route via gw) and multicasts on net D (brD,
+# 192.168.78.0/24: cp .1, c1 .11, c2 .12). The caller holds net_lock.
+net_nat() {
+    net_bridge brA
+    net_bridge brC
+    net_bridge brD
+    net_port srv eth0 brA 10.98.0.1
+    net_port sp eth0 brA 10.98.0.2
+    net_port gw eth0 brA 10.98.0.254
+    net_port gw eth1 brC 192.168.77.1
+    net_port cp eth0 brC 192.168.77.2
+    net_port cp eth1 brD 192.168.78.1
+    net_port c1 eth0 brD 192.168.78.11
+    net_port c2 eth0 brD 192.168.78.12
+    for _nl_h in srv sp c1 c2; do ip -n "$(net_ns $_nl_h)" route add 224.0.0.0/4 dev eth0; done
+    # the client proxy multicasts to its receivers on net D, and reaches
+    # net A only through the gateway
+    ip -n "$(net_ns cp)" route add 224.0.0.0/4 dev eth1
+    ip -n "$(net_ns cp)" route add default via 192.168.77.1
+    ip netns exec "$(net_ns gw)" sysctl -qw net.ipv4.ip_forward=1
+    ip netns exec "$(net_ns gw)" nft -f - <<'EOF'
+table ip nat {
+    chain post {
+        type nat hook postrouting priority 100; oifname "eth0" counter masquerade
+    }
+}
+EOF
+}
+
 net_loss() { # net_loss NAME PERCENT: drop that share of UDP arriving there
     _nl_ns=$(net_ns "$1")
     ip netns exec "$_nl_ns" nft add table inet uftloss 2>/dev/null || true

@@ -115,31 +115,8 @@ count() { # count NS COUNTER: the packets an nft named counter saw
 
 # ---------------- nat ----------------
 if want nat; then
-    net_bridge brA
-    net_bridge brC
-    net_bridge brD
-    net_port srv eth0 brA 10.98.0.1
-    net_port sp eth0 brA 10.98.0.2
-    net_port gw eth0 brA 10.98.0.254
-    net_port gw eth1 brC 192.168.77.1
-    net_port cp eth0 brC 192.168.77.2
-    net_port cp eth1 brD 192.168.78.1
-    net_port c1 eth0 brD 192.168.78.11
-    net_port c2 eth0 brD 192.168.78.12
-    for n in srv sp c1 c2; do ip -n "$(net_ns $n)" route add 224.0.0.0/4 dev eth0; done
-    # the client proxy multicasts to its receivers on net D, and reaches
-    # net A only through the gateway
-    ip -n "$(net_ns cp)" route add 224.0.0.0/4 dev eth1
-    ip -n "$(net_ns cp)" route add default via 192.168.77.1
+    net_nat
     GW=$(net_ns gw)
-    ip netns exec "$GW" sysctl -qw net.ipv4.ip_forward=1
-    ip netns exec "$GW" nft -f - <<'EOF'
-table ip nat {
-    chain post {
-        type nat hook postrouting priority 100; oifname "eth0" counter masquerade
-    }
-}
-EOF
     # the server proxy has no way to the private nets
     if ip -n "$(net_ns sp)" route get 192.168.77.2 >/dev/null 2>&1; then
         bad "nat: the server proxy has a route to net C"
