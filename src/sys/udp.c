@@ -362,19 +362,26 @@ static int send_waiting(int fd, const struct msghdr *mh)
     }
 }
 
+/* mh for one buffer to dst (control data is the caller's). */
+static void one_buffer(struct msghdr *mh, struct iovec *iov, const void *buf, size_t len,
+                       struct uft_addr *dst)
+{
+    memset(mh, 0, sizeof *mh);
+    iov->iov_base = (void *)(uintptr_t)buf;
+    iov->iov_len = len;
+    mh->msg_name = &dst->ss;
+    mh->msg_namelen = dst->len;
+    mh->msg_iov = iov;
+    mh->msg_iovlen = 1;
+}
+
 int uft_udp_send(int fd, const void *buf, size_t len, const struct uft_addr *to)
 {
     struct uft_addr dst;
     struct iovec iov;
     struct msghdr mh;
     mapped(fd, to, &dst);
-    memset(&mh, 0, sizeof mh);
-    iov.iov_base = (void *)(uintptr_t)buf;
-    iov.iov_len = len;
-    mh.msg_name = &dst.ss;
-    mh.msg_namelen = dst.len;
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
+    one_buffer(&mh, &iov, buf, len, &dst);
     return send_waiting(fd, &mh) == 0 ? 0 : UFT_E_IO;
 }
 
@@ -435,14 +442,8 @@ int uft_udp_send_segs(int fd, const void *buf, size_t len, size_t seg, const str
     if (gso_off > 0 || len <= seg || seg == 0 || seg > UINT16_MAX)
         return send_one_by_one(fd, buf, len, seg ? seg : len, to);
     mapped(fd, to, &dst);
-    memset(&mh, 0, sizeof mh);
+    one_buffer(&mh, &iov, buf, len, &dst);
     memset(&ctl, 0, sizeof ctl);
-    iov.iov_base = (void *)(uintptr_t)buf;
-    iov.iov_len = len;
-    mh.msg_name = &dst.ss;
-    mh.msg_namelen = dst.len;
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
     mh.msg_control = ctl.b;
     mh.msg_controllen = sizeof ctl.b;
     cm = CMSG_FIRSTHDR(&mh);
