@@ -205,11 +205,12 @@ void uft_srv_proxy_end_announce(struct uft_server *s, uft_ts now);
  * active proxy get one (they hold no keys of ours). */
 bool uft_srv_proxy_conf_due(const struct uft_server *s, const struct dest *d);
 
+/* A data or parity packet went out at now: when the next is due (server.c). */
+void uft_srv_paced(struct uft_server *s, uft_ts now);
+
 /* -R -1 pacing (server_pace.c): learn from NAKs how fast the slowest
  * receiver takes data in, and pace there. */
 bool uft_srv_pace_on(const struct uft_server *s);
-/* A data or parity packet went out at now: when the next is due (server.c). */
-void uft_srv_paced(struct uft_server *s, uft_ts now);
 void uft_srv_pace_file(struct uft_server *s);
 void uft_srv_pace_pass(struct uft_server *s);
 void uft_srv_pace_sent(struct uft_server *s, uint32_t sec, uft_ts now);
